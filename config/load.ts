@@ -1,0 +1,225 @@
+import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { basename, extname, join, relative, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { formatProblem, type Problem } from "../constructs/private/validation";
+import { environmentSchema, type EnvironmentConfig } from "./schema";
+import { crossFieldProblems } from "./rules";
+
+/** A validated environment file and where it came from. */
+export interface LoadedEnvironment {
+  /** Path of the file, relative to the working directory when possible. */
+  readonly file: string;
+  /** The validated configuration. */
+  readonly config: EnvironmentConfig;
+}
+
+/** A problem found in one environment file. */
+export interface FileProblem extends Problem {
+  readonly file: string;
+}
+
+/** Every problem of every environment file, in one message. */
+export class EnvironmentConfigError extends Error {
+  constructor(readonly problems: readonly FileProblem[]) {
+    const files = new Set(problems.map((p) => p.file)).size;
+    super(
+      [
+        `Invalid environment configuration: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}`,
+        ...problems.map((p) => `  ${p.file}: ${formatProblem(p)}`),
+      ].join("\n"),
+    );
+    this.name = "EnvironmentConfigError";
+  }
+}
+
+/** The folder of environment files: `PLATFORM_ENV_DIR`, else `environments/`. */
+export function environmentDirectory(): string {
+  return resolve(process.env.PLATFORM_ENV_DIR ?? "environments");
+}
+
+/**
+ * Loads and validates every `*.yaml` file of the folder. Throws one {@link EnvironmentConfigError}
+ * listing every problem of every file, so nothing is synthesized from a partly valid set.
+ */
+export function loadEnvironments(directory = environmentDirectory()): LoadedEnvironment[] {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new EnvironmentConfigError([
+      {
+        file: directory,
+        field: "(folder)",
+        received: directory,
+        expected: "a folder of <env>.yaml files (PLATFORM_ENV_DIR)",
+      },
+    ]);
+  }
+  const files = readdirSync(directory)
+    .filter((f) => [".yaml", ".yml"].includes(extname(f)))
+    .sort();
+  if (files.length === 0) {
+    throw new EnvironmentConfigError([
+      {
+        file: directory,
+        field: "(folder)",
+        received: [],
+        expected: "at least one <env>.yaml file",
+      },
+    ]);
+  }
+  const problems: FileProblem[] = [];
+  const loaded: LoadedEnvironment[] = [];
+  for (const f of files) {
+    const path = join(directory, f);
+    const display = relative(process.cwd(), path).startsWith("..")
+      ? path
+      : relative(process.cwd(), path);
+    const result = parseEnvironment(readFileSync(path, "utf8"), basename(f, extname(f)));
+    problems.push(...result.problems.map((p) => ({ ...p, file: display })));
+    if (result.config) loaded.push({ file: display, config: result.config });
+  }
+  if (problems.length > 0) throw new EnvironmentConfigError(problems);
+  return loaded;
+}
+
+/** Parses and validates one file's text; `fileStem` is the file name without extension. */
+export function parseEnvironment(
+  text: string,
+  fileStem: string,
+): { config?: EnvironmentConfig; problems: Problem[] } {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => ({
+        field: "(yaml)",
+        received: e.message.split("\n")[0],
+        expected: "valid YAML",
+      })),
+    };
+  }
+  const raw: unknown = doc.toJS();
+  const parsed = environmentSchema.safeParse(raw);
+  if (parsed.success) {
+    const problems = crossFieldProblems(parsed.data, fileStem);
+    return problems.length > 0 ? { problems } : { config: parsed.data, problems };
+  }
+  // Report everything at once: the shape problems, plus the cross-field problems of every
+  // top-level section that is valid on its own.
+  const sections: Record<string, unknown> = {};
+  if (raw !== null && typeof raw === "object") {
+    for (const [key, schema] of Object.entries(environmentSchema.shape)) {
+      const section = (schema as z.ZodTypeAny).safeParse((raw as Record<string, unknown>)[key]);
+      if (section.success) sections[key] = section.data;
+    }
+  }
+  return {
+    problems: [
+      ...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)),
+      ...crossFieldProblems(sections as Partial<EnvironmentConfig>, fileStem),
+    ],
+  };
+}
+
+function fieldPath(path: readonly (string | number)[]): string {
+  return (
+    path.reduce<string>(
+      (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+      "",
+    ) || "(root)"
+  );
+}
+
+function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
+  let value = raw;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+/** Field names a (wrapped) zod object schema accepts at a path, for "unknown field" messages. */
+function knownKeys(path: readonly (string | number)[]): string[] {
+  let schema: z.ZodTypeAny | undefined = environmentSchema;
+  for (const part of [...path, null]) {
+    while (
+      schema &&
+      !(schema instanceof z.ZodObject) &&
+      !(schema instanceof z.ZodRecord) &&
+      !(schema instanceof z.ZodArray)
+    ) {
+      if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault)
+        schema = schema._def.innerType;
+      else if (schema instanceof z.ZodEffects) schema = schema._def.schema;
+      else return [];
+    }
+    if (part === null) break;
+    if (schema instanceof z.ZodObject)
+      schema = (schema.shape as Record<string, z.ZodTypeAny>)[String(part)];
+    else if (schema instanceof z.ZodRecord) schema = schema._def.valueType;
+    else if (schema instanceof z.ZodArray) schema = schema._def.type;
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function describeIssue(issue: z.ZodIssue, raw: unknown): Problem[] {
+  const received = valueAt(raw, issue.path);
+  const field = fieldPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const allowed = knownKeys(issue.path).join(", ");
+      return issue.keys.map((key) => ({
+        field: fieldPath([...issue.path, key]),
+        received: valueAt(raw, [...issue.path, key]),
+        expected: `no field named "${key}" here (unknown field; allowed: ${allowed})`,
+      }));
+    }
+    case "invalid_type":
+      return [
+        {
+          field,
+          received,
+          expected:
+            received === undefined
+              ? `${article(issue.expected)} (required field is missing)`
+              : article(issue.expected),
+        },
+      ];
+    case "invalid_enum_value":
+      return [
+        {
+          field,
+          received,
+          expected: `one of ${issue.options.map((o) => JSON.stringify(o)).join(" | ")}`,
+        },
+      ];
+    case "too_small":
+    case "too_big":
+      return [
+        { field, received, expected: isZodDefault(issue.message) ? bound(issue) : issue.message },
+      ];
+    default:
+      return [{ field, received, expected: issue.message }];
+  }
+}
+
+/** zod's own wording ("Number must be ...") is replaced by ours; custom messages are kept. */
+function isZodDefault(message: string): boolean {
+  return /^(Number|Array|String|BigInt|Date) must/.test(message);
+}
+
+function article(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+function bound(issue: z.ZodTooSmallIssue | z.ZodTooBigIssue): string {
+  const small = issue.code === "too_small";
+  const limit = small ? issue.minimum : issue.maximum;
+  switch (issue.type) {
+    case "array":
+      return `${small ? "at least" : "at most"} ${limit} item${Number(limit) === 1 ? "" : "s"}`;
+    case "string":
+      return `${small ? "at least" : "at most"} ${limit} characters`;
+    default:
+      return `a number ${small ? ">=" : "<="} ${limit}`;
+  }
+}

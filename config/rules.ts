@@ -1,0 +1,44 @@
+/**
+ * Rules that relate several fields of one environment file. Where a construct validates the
+ * same props, its exported validator is reused so the file and the construct say the same thing.
+ */
+import { validateNetworkProps } from "../constructs/network";
+import type { Problem } from "../constructs/private/validation";
+import type { EnvironmentConfig } from "./schema";
+
+const RESERVED_TAG_KEYS = ["environment", "managed-by"];
+
+/**
+ * Cross-field problems of an environment file, field paths from the file's root. Takes the
+ * sections that are valid on their own, so a file with shape problems still gets every other
+ * problem reported; a rule runs only when the sections it relates are there.
+ */
+export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: string): Problem[] {
+  const problems: Problem[] = [];
+  const add = (field: string, received: unknown, expected: string) =>
+    problems.push({ field, received, expected });
+
+  if (env.name !== undefined && env.name !== fileStem) {
+    add("name", env.name, `"${fileStem}", the file's name without .yaml`);
+  }
+  if (env.deployRoleArn && env.account && env.deployRoleArn.split(":")[4] !== env.account) {
+    add("deployRoleArn", env.deployRoleArn, `a role in account ${env.account} (the account field)`);
+  }
+  for (const key of Object.keys(env.tags ?? {})) {
+    if (RESERVED_TAG_KEYS.includes(key) || key.startsWith("aws:")) {
+      add(
+        `tags.${key}`,
+        key,
+        `a tag key other than ${RESERVED_TAG_KEYS.join(", ")} and aws:* (set by the platform)`,
+      );
+    }
+  }
+  // an invalid tier counts as development here, so it adds no tier-specific problems
+  const tier = env.tier ?? "development";
+  if (env.network && env.region) {
+    for (const p of validateNetworkProps({ ...env.network, region: env.region, tier })) {
+      problems.push({ ...p, field: `network.${p.field}` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,239 @@
+/**
+ * The environment-file contract (DESIGN.md section 4) as a zod schema. Field rules live here;
+ * rules that relate several fields live in `rules.ts`. Every message is the *expected* part of
+ * "field: received X; expected Y".
+ */
+import { z } from "zod";
+import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../constructs/kubernetes-versions";
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1");
+const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id as a quoted string");
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,64}$/,
+    "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-deploy",
+  );
+const principalArn = z
+  .string()
+  .regex(
+    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/,
+    "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
+  );
+const s3BucketName = z
+  .string()
+  .regex(
+    /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    "an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+  );
+const cidrText = z.string(); // checked in rules.ts, where the whole file is known
+const retentionDays = z
+  .number()
+  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `a CloudWatch Logs retention period: one of ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+const count = (min: number) => z.number().int(`an integer`).min(min);
+const exactVersion = z
+  .string()
+  .regex(
+    /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+    "an exact version such as 6.7.1 (no ranges, no 'latest')",
+  );
+const addonVersion = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.2-eksbuild.1");
+
+const nodeGroup = z
+  .object({
+    instanceTypes: z
+      .array(
+        z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type such as m6i.large"),
+      )
+      .min(1, "at least one instance type"),
+    minSize: count(0),
+    maxSize: count(1),
+    desiredSize: count(0),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).optional(),
+    diskSizeGb: count(20).max(16384).optional(),
+    labels: z.record(z.string()).optional(),
+  })
+  .strict();
+
+const cluster = z
+  .object({
+    name: z.string().optional(),
+    kubernetesVersion: z.enum(SUPPORTED_KUBERNETES_VERSIONS),
+    endpointPublicAccessCidrs: z.array(cidrText).default([]),
+    admins: z.array(principalArn).default([]),
+    nodeGroups: z.record(nodeGroup).refine((groups) => Object.keys(groups).length > 0, {
+      message: "at least one node group",
+    }),
+    addonVersions: z
+      .object({
+        "vpc-cni": addonVersion.optional(),
+        coredns: addonVersion.optional(),
+        "kube-proxy": addonVersion.optional(),
+        "aws-ebs-csi-driver": addonVersion.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const database = z
+  .object({
+    identifier: z.string().optional(),
+    engineVersion: z
+      .string()
+      .regex(/^1[3-7](\.\d{1,2})?$/, "a PostgreSQL version from 13 to 17, such as 16.4 or 16"),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "an instance class of the form db.<family>.<size>"),
+    allocatedStorageGb: count(20).max(65536),
+    maxAllocatedStorageGb: count(20).max(65536),
+    backupRetentionDays: count(1).max(35),
+    databaseName: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,62}$/, "a database name: letter first, lowercase, digits, _")
+      .optional(),
+    masterUsername: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,15}$/, "a user name: letter first, 1-16 lowercase, digits, _")
+      .refine((u) => !["postgres", "admin", "root", "rdsadmin"].includes(u), {
+        message: "a non-default master user name (not postgres, admin, root or rdsadmin)",
+      })
+      .optional(),
+  })
+  .strict();
+
+const cdn = z
+  .object({
+    domainNames: z.array(z.string().regex(hostname, "a lowercase DNS host name")).optional(),
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+        "an ACM certificate ARN",
+      )
+      .optional(),
+    webAclArn: z
+      .string()
+      .regex(
+        /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/,
+        "a global (CloudFront) WAFv2 web ACL ARN",
+      )
+      .optional(),
+    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).optional(),
+  })
+  .strict();
+
+const colour = z.object({ version: z.string().min(1, "a non-empty version") }).strict();
+
+const app = z
+  .object({
+    namespace: z
+      .string()
+      .max(63, "a DNS-1123 label (at most 63 characters)")
+      .regex(dns1123Label, "a DNS-1123 label: lowercase letters, digits and '-'"),
+    chart: z
+      .object({
+        repository: z
+          .string()
+          .regex(/^(https:\/\/|oci:\/\/)\S+$/, "an https:// or oci:// chart repository URL"),
+        name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a chart name"),
+        version: exactVersion,
+      })
+      .strict(),
+    host: z.string().regex(hostname, "a lowercase DNS host name"),
+    servicePort: z.number().int().min(1).max(65535),
+    healthPath: z.string().regex(/^\/\S*$/, "an HTTP path starting with /"),
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+        "an ACM certificate ARN",
+      )
+      .optional(),
+    values: z.record(z.unknown()).default({}),
+    podDisruptionBudget: z.boolean().optional(),
+    autoscaling: z
+      .object({
+        enabled: z.boolean().optional(),
+        minReplicas: count(1).optional(),
+        maxReplicas: count(1).optional(),
+        targetCpuUtilization: count(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+    release: z
+      .object({
+        stable: z.enum(["blue", "green"]),
+        canaryWeight: z.number().int("an integer").min(0).max(100),
+        blue: colour,
+        green: colour,
+      })
+      .strict(),
+  })
+  .strict();
+
+export const environmentSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, "1-20 lowercase letters, digits and '-', letter first"),
+    tier: z.enum(TIERS),
+    account: accountId,
+    region,
+    deployRoleArn: roleArn.optional(),
+    state: z.object({ bucket: s3BucketName, region }).strict(),
+    tags: z.record(z.string().max(256, "a tag value of at most 256 characters")).default({}),
+    network: z
+      .object({
+        cidr: cidrText,
+        availabilityZones: z
+          .array(z.string())
+          .min(2, "at least 2 availability zones (EKS needs 2)"),
+        natGateways: z.enum(NAT_GATEWAY_MODES),
+        flowLogRetentionDays: retentionDays,
+        subnetPrefixLengths: z
+          .object({
+            public: z.number().int().optional(),
+            private: z.number().int().optional(),
+            database: z.number().int().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    cluster,
+    registry: z
+      .object({ keepImages: count(1).max(1000) })
+      .strict()
+      .optional(),
+    database,
+    cdn: cdn.default({}),
+    alerts: z
+      .object({
+        email: z
+          .string()
+          .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address such as oncall@example.com"),
+      })
+      .strict(),
+    apps: z.record(app).default({}),
+  })
+  .strict();
+
+/** A validated environment file. */
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type AppConfig = EnvironmentConfig["apps"][string];
+export type NodeGroupConfig = EnvironmentConfig["cluster"]["nodeGroups"][string];

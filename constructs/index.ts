@@ -1,0 +1,15 @@
+/** The public API of the construct library. */
+export * from "./types";
+export * from "./kubernetes-versions";
+export { EncryptionKey, type EncryptionKeyProps } from "./encryption-key";
+export {
+  Network,
+  validateNetworkProps,
+  INTERFACE_ENDPOINT_SERVICES,
+  type NetworkProps,
+  type InterfaceEndpointService,
+  type SubnetPrefixLengths,
+  type SubnetTier,
+} from "./network";
+export { ValidationError, type Problem } from "./private/validation";
+export type { PolicyStatement } from "./private/iam";

@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** A synthesized stack, read back from the cdktf output folder. */
+export interface SynthesizedStack {
+  readonly name: string;
+  /** Folder of the stack (holds cdk.tf.json). */
+  readonly directory: string;
+  /** Resource count by Terraform type. */
+  readonly resourceCounts: Record<string, number>;
+}
+
+interface Manifest {
+  readonly stacks: Record<
+    string,
+    {
+      readonly name: string;
+      readonly workingDirectory: string;
+      readonly synthesizedStackPath: string;
+    }
+  >;
+}
+
+/** Reads every stack of a cdktf output folder, in manifest order. */
+export function readSynthesizedStacks(outdir: string): SynthesizedStack[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as Manifest;
+  return Object.values(manifest.stacks).map((stack) => {
+    const json = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as {
+      resource?: Record<string, Record<string, unknown>>;
+    };
+    const resourceCounts: Record<string, number> = {};
+    for (const [type, byName] of Object.entries(json.resource ?? {})) {
+      resourceCounts[type] = Object.keys(byName).length;
+    }
+    return { name: stack.name, directory: join(outdir, stack.workingDirectory), resourceCounts };
+  });
+}
+
+/** `name: N resources` then `  type  count` lines, largest count first. */
+export function formatSummary(stack: SynthesizedStack): string {
+  const entries = Object.entries(stack.resourceCounts).sort(
+    (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+  );
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  const width = Math.max(0, ...entries.map(([type]) => type.length));
+  return [
+    `${stack.name}: ${total} resources in ${entries.length} types (${stack.directory})`,
+    ...entries.map(([type, n]) => `  ${type.padEnd(width)}  ${n}`),
+  ].join("\n");
+}

@@ -1,0 +1,123 @@
+/**
+ * Running Terraform the project's way: a CLI config that installs hashicorp/aws from the local
+ * provider mirror when there is one (no network needed), version checks off, no prompts.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+/** Providers the mirror may hold; all others are installed from their registry. */
+const MIRRORED_PROVIDER = "registry.terraform.io/hashicorp/aws";
+
+/** Folders searched for a provider mirror, after `PLATFORM_PROVIDER_MIRROR`. */
+const MIRROR_CANDIDATES = [
+  "/opt/tf-plugins",
+  "/usr/local/share/terraform/plugins",
+  "/usr/share/terraform/plugins",
+  join(homedir(), ".terraform.d", "plugins"),
+  join(homedir(), ".local", "share", "terraform", "plugins"),
+];
+
+/** The filesystem mirror holding hashicorp/aws, or undefined (then Terraform uses the registry). */
+export function findProviderMirror(): string | undefined {
+  const explicit = process.env.PLATFORM_PROVIDER_MIRROR;
+  const candidates = explicit ? [explicit] : MIRROR_CANDIDATES;
+  return candidates.find((dir) => existsSync(join(dir, MIRRORED_PROVIDER)));
+}
+
+/** The Terraform CLI config text for a mirror (or none). */
+export function cliConfigText(mirror: string | undefined): string {
+  if (!mirror) return "# No local provider mirror found: providers come from their registries.\n";
+  return [
+    "# Written by scripts/lib/terraform.ts: hashicorp/aws from the local mirror, others direct.",
+    "provider_installation {",
+    "  filesystem_mirror {",
+    `    path    = ${JSON.stringify(mirror)}`,
+    `    include = [${JSON.stringify(MIRRORED_PROVIDER)}]`,
+    "  }",
+    "  direct {",
+    `    exclude = [${JSON.stringify(MIRRORED_PROVIDER)}]`,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Writes the CLI config (default `.build/terraform.rc`) and returns its absolute path. */
+export function writeCliConfig(path = resolve(".build", "terraform.rc")): string {
+  mkdirSync(dirname(path), { recursive: true });
+  const text = cliConfigText(findProviderMirror());
+  if (!existsSync(path) || readFileSync(path, "utf8") !== text) writeFileSync(path, text);
+  return path;
+}
+
+/** Environment for Terraform: our CLI config, no version checks, no prompts. */
+export function terraformEnv(cliConfig = writeCliConfig()): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+  };
+}
+
+/** Output of a successful Terraform command. */
+export interface TerraformResult {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `terraform <args>` in a folder; throws with Terraform's own output when it fails. */
+export function terraform(
+  args: readonly string[],
+  cwd: string,
+  env = terraformEnv(),
+): TerraformResult {
+  const result = spawnSync("terraform", [...args], {
+    cwd,
+    env,
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (result.error) throw new Error(`terraform ${args[0]}: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new Error(
+      `terraform ${args.join(" ")} failed in ${cwd} (exit ${result.status}):\n${result.stderr || result.stdout}`,
+    );
+  }
+  return { stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The parts of `terraform show -json <plan>` the project reads. */
+export interface PlanJson {
+  readonly resource_changes?: {
+    readonly address: string;
+    readonly type: string;
+    readonly name: string;
+    readonly change: { readonly actions: string[]; readonly after?: Record<string, unknown> };
+  }[];
+  readonly planned_values?: unknown;
+  readonly configuration?: unknown;
+}
+
+/** Runs init, validate and plan in a synthesized stack folder and returns the plan as JSON. */
+export function initValidatePlan(
+  stackDir: string,
+  log: (line: string) => void = () => {},
+): PlanJson {
+  const env = terraformEnv();
+  log("init");
+  terraform(["init", "-input=false", "-no-color"], stackDir, env);
+  log("validate");
+  terraform(["validate", "-no-color"], stackDir, env);
+  log("plan");
+  terraform(
+    ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=plan.tfplan"],
+    stackDir,
+    env,
+  );
+  const shown = terraform(["show", "-json", "plan.tfplan"], stackDir, env);
+  return JSON.parse(shown.stdout) as PlanJson;
+}

@@ -1,0 +1,87 @@
+/**
+ * The slower suite: synthesizes every environment in offline mode and runs real `terraform init`,
+ * `validate` and `plan` against the local hashicorp/aws provider mirror, with no credentials and no
+ * network, then asserts on `terraform show -json` of the plan.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildApp } from "../../stacks/app";
+import { findProviderMirror, initValidatePlan, type PlanJson } from "../../scripts/lib/terraform";
+import { ENVIRONMENTS_DIR } from "../helpers";
+
+const outdir = mkdtempSync(join(tmpdir(), "platform-offline-"));
+const { app, environments } = buildApp({
+  environmentDirectory: ENVIRONMENTS_DIR,
+  outdir,
+  offline: true,
+});
+app.synth();
+
+type Change = NonNullable<PlanJson["resource_changes"]>[number];
+
+test("the hashicorp/aws provider mirror is available", () => {
+  expect(findProviderMirror()).toBeDefined();
+});
+
+describe.each(environments.map((e) => e.config))("$name-infrastructure offline", (env) => {
+  let changes: Change[] = [];
+  const ofType = (type: string) => changes.filter((c) => c.type === type);
+  const after = (c: Change) => c.change.after ?? {};
+
+  beforeAll(() => {
+    const plan = initValidatePlan(join(outdir, "stacks", `${env.name}-infrastructure`));
+    changes = plan.resource_changes ?? [];
+  }, 300_000);
+
+  test("plans only creations", () => {
+    expect(changes.length).toBeGreaterThan(30);
+    expect(new Set(changes.map((c) => c.change.actions.join("/")))).toEqual(new Set(["create"]));
+  });
+
+  test("the VPC and nine private-by-default subnets", () => {
+    expect(ofType("aws_vpc").map(after)).toEqual([
+      expect.objectContaining({ cidr_block: env.network.cidr, enable_dns_hostnames: true }),
+    ]);
+    const subnets = ofType("aws_subnet").map(after);
+    expect(subnets).toHaveLength(9);
+    for (const s of subnets) expect(s.map_public_ip_on_launch).toBe(false);
+    expect(new Set(subnets.map((s) => s.availability_zone))).toEqual(
+      new Set(env.network.availabilityZones),
+    );
+  });
+
+  test("NAT gateways follow natGateways", () => {
+    const expected = { none: 0, single: 1, perAz: env.network.availabilityZones.length }[
+      env.network.natGateways
+    ];
+    expect(ofType("aws_nat_gateway")).toHaveLength(expected);
+    expect(ofType("aws_eip")).toHaveLength(expected);
+  });
+
+  test("flow logs of ALL traffic to an encrypted group with the file's retention", () => {
+    expect(ofType("aws_flow_log").map(after)).toEqual([
+      expect.objectContaining({ traffic_type: "ALL" }),
+    ]);
+    expect(ofType("aws_cloudwatch_log_group").map(after)).toContainEqual(
+      expect.objectContaining({ retention_in_days: env.network.flowLogRetentionDays }),
+    );
+    for (const key of ofType("aws_kms_key").map(after)) expect(key.enable_key_rotation).toBe(true);
+  });
+
+  test("interface endpoints only in the production tier", () => {
+    const interfaces = ofType("aws_vpc_endpoint")
+      .map(after)
+      .filter((e) => e.vpc_endpoint_type === "Interface");
+    expect(interfaces).toHaveLength(env.tier === "production" ? 4 : 0);
+  });
+
+  test("every resource carries the default tags", () => {
+    const vpc = after(ofType("aws_vpc")[0]);
+    expect(vpc.tags_all).toMatchObject({
+      environment: env.name,
+      "managed-by": "cdktf-platform",
+      ...env.tags,
+    });
+  });
+});

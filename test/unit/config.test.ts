@@ -1,0 +1,202 @@
+import { EnvironmentConfigError, loadEnvironments, parseEnvironment } from "../../config/load";
+import { ENVIRONMENTS_DIR, environmentFolder, rawEnvironment } from "../helpers";
+
+/** Loads one edited copy of a shipped file and returns the error message lines. */
+function problemsFor(edit: (raw: Record<string, any>) => void, name = "prod"): string[] {
+  const raw = rawEnvironment(name);
+  edit(raw);
+  const dir = environmentFolder({ [name]: raw });
+  try {
+    loadEnvironments(dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvironmentConfigError);
+    return (error as Error).message
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim());
+  }
+  throw new Error("expected the environment file to be rejected");
+}
+
+describe("environment files", () => {
+  test("the shipped files are valid and named after their files", () => {
+    const loaded = loadEnvironments(ENVIRONMENTS_DIR);
+    expect(loaded.map((e) => e.config.name)).toEqual(["dev", "prod", "staging"]);
+    expect(loaded.find((e) => e.config.name === "prod")?.config.tier).toBe("production");
+    expect(loaded.map((e) => e.config.network.natGateways)).toEqual(["single", "perAz", "perAz"]);
+    for (const { config } of loaded) expect(config.network.availabilityZones).toHaveLength(3);
+  });
+
+  test("PLATFORM_ENV_DIR selects another folder", () => {
+    const dir = environmentFolder({ qa: { ...rawEnvironment("dev"), name: "qa" } });
+    const previous = process.env.PLATFORM_ENV_DIR;
+    process.env.PLATFORM_ENV_DIR = dir;
+    try {
+      expect(loadEnvironments().map((e) => e.config.name)).toEqual(["qa"]);
+    } finally {
+      if (previous === undefined) delete process.env.PLATFORM_ENV_DIR;
+      else process.env.PLATFORM_ENV_DIR = previous;
+    }
+  });
+
+  test("fails when a field is unknown, naming the allowed fields", () => {
+    expect(problemsFor((raw) => (raw.network.natGateway = "single"))).toEqual([
+      expect.stringMatching(
+        /^\S+prod\.yaml: network\.natGateway: received "single"; expected no field named "natGateway" here \(unknown field; allowed: cidr, availabilityZones, natGateways, flowLogRetentionDays, subnetPrefixLengths\)$/,
+      ),
+    ]);
+  });
+
+  test("fails when a required field is missing", () => {
+    const lines = problemsFor((raw) => delete raw.account);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: account: received nothing; expected a string \(required field is missing\)$/,
+      ),
+    ]);
+  });
+
+  test("fails when name does not equal the file name", () => {
+    expect(problemsFor((raw) => (raw.name = "production"))).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: name: received "production"; expected "prod", the file's name without \.yaml$/,
+      ),
+    ]);
+  });
+
+  test.each([
+    ["10.30.0.0/33", "an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16"],
+    ["10.30.0.1/16", "an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16"],
+    ["banana", "an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16"],
+    ["10.0.0.0/8", "a prefix length from /16 to /28 (the VPC limits)"],
+    ["10.30.0.0/29", "a prefix length from /16 to /28 (the VPC limits)"],
+  ])("fails when the VPC CIDR is %s", (cidr, expected) => {
+    expect(problemsFor((raw) => (raw.network.cidr = cidr))).toEqual([
+      expect.stringContaining(`network.cidr: received "${cidr}"; expected ${expected}`),
+    ]);
+  });
+
+  test("fails when an AZ is not in the region", () => {
+    expect(
+      problemsFor(
+        (raw) => (raw.network.availabilityZones = ["eu-west-1a", "us-east-1b", "eu-west-1c"]),
+      ),
+    ).toEqual([
+      expect.stringContaining(
+        'network.availabilityZones[1]: received "us-east-1b"; expected an availability zone of region eu-west-1, such as eu-west-1a',
+      ),
+    ]);
+  });
+
+  test("fails when an AZ is listed twice", () => {
+    expect(
+      problemsFor(
+        (raw) => (raw.network.availabilityZones = ["eu-west-1a", "eu-west-1b", "eu-west-1a"]),
+      ),
+    ).toEqual([
+      expect.stringContaining(
+        'network.availabilityZones[2]: received "eu-west-1a"; expected each availability zone once (duplicate)',
+      ),
+    ]);
+  });
+
+  test("fails when the subnets do not fit in the VPC", () => {
+    expect(problemsFor((raw) => (raw.network.cidr = "10.30.0.0/26"))).toEqual([
+      expect.stringContaining(
+        'network.subnetPrefixLengths: received "private /28, public /28, database /28: 192 addresses for 4 AZ slots per tier"; expected subnets that fit in 10.30.0.0/26 (64 addresses): use longer prefixes or a larger VPC',
+      ),
+    ]);
+    expect(problemsFor((raw) => (raw.network.subnetPrefixLengths = { private: 15 }))).toEqual([
+      expect.stringContaining(
+        "network.subnetPrefixLengths.private: received 15; expected an integer from 16 (the VPC prefix) to 28",
+      ),
+    ]);
+  });
+
+  test("fails when the account id is not 12 digits", () => {
+    expect(problemsFor((raw) => (raw.account = "12345"))).toEqual([
+      expect.stringContaining(
+        'account: received "12345"; expected a 12-digit AWS account id as a quoted string',
+      ),
+    ]);
+  });
+
+  test("fails when natGateways is not a known mode", () => {
+    expect(problemsFor((raw) => (raw.network.natGateways = "double"))).toEqual([
+      expect.stringContaining(
+        'network.natGateways: received "double"; expected one of "none" | "single" | "perAz"',
+      ),
+    ]);
+  });
+
+  test("fails when a production file does not use a NAT per AZ", () => {
+    expect(problemsFor((raw) => (raw.network.natGateways = "single"))).toEqual([
+      expect.stringContaining(
+        'network.natGateways: received "single"; expected "perAz" in the production tier',
+      ),
+    ]);
+    // the same value is fine in the development tier
+    expect(() =>
+      loadEnvironments(
+        environmentFolder({
+          dev: {
+            ...rawEnvironment("dev"),
+            network: { ...(rawEnvironment("dev").network as object), natGateways: "none" },
+          },
+        }),
+      ),
+    ).not.toThrow();
+  });
+
+  test("fails when the deploy role is in another account", () => {
+    expect(
+      problemsFor((raw) => (raw.deployRoleArn = "arn:aws:iam::999999999999:role/deploy")),
+    ).toEqual([
+      expect.stringContaining(
+        'deployRoleArn: received "arn:aws:iam::999999999999:role/deploy"; expected a role in account 123456789012',
+      ),
+    ]);
+  });
+
+  test("fails when a tag would override a platform tag", () => {
+    expect(problemsFor((raw) => (raw.tags = { environment: "x" }))).toEqual([
+      expect.stringContaining(
+        'tags.environment: received "environment"; expected a tag key other than environment, managed-by and aws:*',
+      ),
+    ]);
+  });
+
+  test("reports every problem of every file in one message", () => {
+    const prod = rawEnvironment("prod") as Record<string, any>;
+    prod.account = "abc";
+    prod.network.cidr = "10.0.0.0/8";
+    prod.network.natGateways = "single";
+    prod.network.availabilityZones = ["eu-west-1a", "eu-west-1a"];
+    const dev = rawEnvironment("dev") as Record<string, any>;
+    dev.name = "development";
+    dev.extra = true;
+    const dir = environmentFolder({ prod, dev });
+    let message = "";
+    try {
+      loadEnvironments(dir);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
+      "Invalid environment configuration: 6 problems in 2 files",
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, cdn, alerts, apps)',
+      'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
+      'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
+      'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',
+      'prod.yaml: network.availabilityZones[1]: received "eu-west-1a"; expected each availability zone once (duplicate)',
+      'prod.yaml: network.natGateways: received "single"; expected "perAz" in the production tier (one NAT per AZ, so one AZ failure cannot cut egress)',
+    ]);
+  });
+
+  test("fails on YAML syntax errors with the position", () => {
+    const result = parseEnvironment("name: dev\n  bad: [", "dev");
+    expect(result.config).toBeUndefined();
+    expect(result.problems[0]).toMatchObject({ field: "(yaml)", expected: "valid YAML" });
+    expect(String(result.problems[0].received)).toMatch(/line \d+/);
+  });
+});
