@@ -41,3 +41,24 @@ export function partitionOf(region: string): string {
 export function dnsSuffixOf(region: string): string {
   return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
 }
+
+/**
+ * What other constructs need from a Kubernetes cluster (implemented by `KubernetesCluster`).
+ * Pass the cluster object, never its ids as loose strings.
+ */
+export interface IKubernetesCluster {
+  /** The EKS cluster name. */
+  readonly clusterName: string;
+  /** The API server endpoint (https URL). */
+  readonly endpoint: string;
+  /** Base64 PEM of the cluster certificate authority. */
+  readonly certificateAuthorityData: string;
+  /** Security group attached to every worker node: admit pod traffic from this group. */
+  readonly nodeSecurityGroupId: string;
+  /** The EKS-managed cluster security group (control plane <-> nodes). */
+  readonly clusterSecurityGroupId: string;
+  /** ARN of the IAM OIDC provider of the cluster (IRSA). */
+  readonly oidcProviderArn: string;
+  /** OIDC issuer host and path, without `https://` (the prefix of IRSA condition keys). */
+  readonly oidcIssuer: string;
+}
