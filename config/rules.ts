@@ -3,6 +3,8 @@
  * same props, its exported validator is reused so the file and the construct say the same thing.
  */
 import { validateNetworkProps } from "../constructs/network";
+import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
+import { validateDatabaseProps } from "../constructs/database";
 import type { Problem } from "../constructs/private/validation";
 import type { EnvironmentConfig } from "./schema";
 
@@ -40,5 +42,29 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
       problems.push({ ...p, field: `network.${p.field}` });
     }
   }
+  if (env.cluster && env.name) {
+    const name = clusterName(env as Pick<EnvironmentConfig, "name" | "cluster">);
+    for (const p of validateKubernetesClusterProps({ ...env.cluster, name, tier })) {
+      // the cluster name only appears in the file when it is set there
+      const field = p.field === "name" && !env.cluster.name ? "name" : `cluster.${p.field}`;
+      problems.push({ ...p, field });
+    }
+  }
+  if (env.database && env.name) {
+    const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
+    for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
+      problems.push({ ...p, field: `database.${p.field}` });
+    }
+  }
   return problems;
+}
+
+/** The RDS identifier of an environment: `database.identifier`, else `<name>-postgres`. */
+export function databaseIdentifier(env: Pick<EnvironmentConfig, "name" | "database">): string {
+  return env.database.identifier ?? `${env.name}-postgres`;
+}
+
+/** The EKS cluster name of an environment: `cluster.name`, else the environment name. */
+export function clusterName(env: Pick<EnvironmentConfig, "name" | "cluster">): string {
+  return env.cluster.name ?? env.name;
 }

@@ -90,29 +90,17 @@ const cluster = z
   })
   .strict();
 
+// Value rules of the database section live in the Database construct (validateDatabaseProps).
 const database = z
   .object({
     identifier: z.string().optional(),
-    engineVersion: z
-      .string()
-      .regex(/^1[3-7](\.\d{1,2})?$/, "a PostgreSQL version from 13 to 17, such as 16.4 or 16"),
-    instanceClass: z
-      .string()
-      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "an instance class of the form db.<family>.<size>"),
-    allocatedStorageGb: count(20).max(65536),
-    maxAllocatedStorageGb: count(20).max(65536),
-    backupRetentionDays: count(1).max(35),
-    databaseName: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,62}$/, "a database name: letter first, lowercase, digits, _")
-      .optional(),
-    masterUsername: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,15}$/, "a user name: letter first, 1-16 lowercase, digits, _")
-      .refine((u) => !["postgres", "admin", "root", "rdsadmin"].includes(u), {
-        message: "a non-default master user name (not postgres, admin, root or rdsadmin)",
-      })
-      .optional(),
+    engineVersion: z.string(),
+    instanceClass: z.string(),
+    allocatedStorageGb: z.number(),
+    maxAllocatedStorageGb: z.number().optional(),
+    backupRetentionDays: z.number().optional(),
+    databaseName: z.string().optional(),
+    masterUsername: z.string().optional(),
   })
   .strict();
 

@@ -13,3 +13,23 @@ export {
 } from "./network";
 export { ValidationError, type Problem } from "./private/validation";
 export type { PolicyStatement } from "./private/iam";
+export {
+  KubernetesCluster,
+  validateKubernetesClusterProps,
+  MANAGED_ADDONS,
+  CONTROL_PLANE_LOG_TYPES,
+  type KubernetesClusterProps,
+  type NodeGroupOptions,
+  type ManagedAddon,
+} from "./kubernetes-cluster";
+export {
+  ContainerRegistry,
+  validateContainerRegistryProps,
+  type ContainerRegistryProps,
+} from "./container-registry";
+export {
+  Database,
+  validateDatabaseProps,
+  type DatabaseProps,
+  type DatabaseValidationInput,
+} from "./database";

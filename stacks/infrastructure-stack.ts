@@ -1,6 +1,10 @@
 import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Network } from "../constructs/network";
+import { KubernetesCluster } from "../constructs/kubernetes-cluster";
+import { ContainerRegistry } from "../constructs/container-registry";
+import { Database } from "../constructs/database";
+import { clusterName, databaseIdentifier } from "../config/rules";
 import type { AwsEnvironment } from "../constructs/types";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
 
@@ -8,6 +12,12 @@ import { awsProvider, configureBackend, type PlatformStackProps } from "./settin
 export class InfrastructureStack extends TerraformStack {
   /** The network. */
   readonly network: Network;
+  /** The EKS cluster. */
+  readonly cluster: KubernetesCluster;
+  /** The ECR repositories of the apps. */
+  readonly registry: ContainerRegistry;
+  /** The PostgreSQL database. */
+  readonly database: Database;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -25,6 +35,35 @@ export class InfrastructureStack extends TerraformStack {
       natGateways: env.network.natGateways,
       subnetPrefixLengths: env.network.subnetPrefixLengths,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
+    });
+
+    this.cluster = new KubernetesCluster(this, "cluster", {
+      environment: aws,
+      network: this.network,
+      name: clusterName(env),
+      tier: env.tier,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      endpointPublicAccessCidrs: env.cluster.endpointPublicAccessCidrs,
+      admins: env.cluster.admins,
+      nodeGroups: env.cluster.nodeGroups,
+      addonVersions: env.cluster.addonVersions,
+    });
+
+    this.registry = new ContainerRegistry(this, "registry", {
+      environment: aws,
+      prefix: env.name,
+      repositories: Object.keys(env.apps),
+      keepImages: env.registry?.keepImages,
+      tier: env.tier,
+    });
+
+    this.database = new Database(this, "database", {
+      ...env.database,
+      environment: aws,
+      network: this.network,
+      cluster: this.cluster,
+      identifier: databaseIdentifier(env),
+      tier: env.tier,
     });
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });

@@ -76,9 +76,16 @@ export function environmentFolder(files: Record<string, string | Record<string, 
   return dir;
 }
 
-/** Parses a policy JSON string (as synthesized) into an object. */
+/**
+ * Parses a policy JSON string (as synthesized) into an object. Terraform expressions inside it
+ * (`${replace(x, "https://", "")}`) may hold quotes that are only valid once Terraform has
+ * interpolated them: they are escaped here so the expression text survives parsing.
+ */
 export function policy(text: unknown): { Statement: Record<string, unknown>[] } {
-  return JSON.parse(String(text)) as { Statement: Record<string, unknown>[] };
+  const escaped = String(text).replace(/\$\{[^}]*\}/g, (expression) =>
+    expression.replace(/(?<!\\)"/g, '\\"'),
+  );
+  return JSON.parse(escaped) as { Statement: Record<string, unknown>[] };
 }
 
 /** Every action of every Allow statement of a policy. */

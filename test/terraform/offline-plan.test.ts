@@ -76,6 +76,60 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     expect(interfaces).toHaveLength(env.tier === "production" ? 4 : 0);
   });
 
+  test("the EKS cluster, its node groups, add-ons, OIDC provider and roles", () => {
+    expect(ofType("aws_eks_cluster").map(after)).toEqual([
+      expect.objectContaining({
+        name: env.cluster.name ?? env.name,
+        version: env.cluster.kubernetesVersion,
+      }),
+    ]);
+    expect(
+      ofType("aws_eks_node_group")
+        .map((c) => after(c).node_group_name)
+        .sort(),
+    ).toEqual(Object.keys(env.cluster.nodeGroups).sort());
+    expect(
+      ofType("aws_eks_addon")
+        .map((c) => after(c).addon_name)
+        .sort(),
+    ).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    expect(ofType("aws_iam_openid_connect_provider")).toHaveLength(1);
+    const roleNames = ofType("aws_iam_role").map((c) => after(c).name);
+    const cluster = env.cluster.name ?? env.name;
+    expect(roleNames).toEqual(
+      expect.arrayContaining([
+        `${cluster}-cluster`,
+        `${cluster}-node`,
+        `${cluster}-vpc-cni`,
+        `${cluster}-ebs-csi-driver`,
+      ]),
+    );
+    expect(ofType("aws_eks_access_entry")).toHaveLength(env.cluster.admins.length);
+  });
+
+  test("one immutable, scanned ECR repository per app", () => {
+    const repos = ofType("aws_ecr_repository").map(after);
+    expect(repos.map((r) => r.name).sort()).toEqual(
+      Object.keys(env.apps)
+        .map((app) => `${env.name}/${app}`)
+        .sort(),
+    );
+    for (const r of repos) expect(r.image_tag_mutability).toBe("IMMUTABLE");
+  });
+
+  test("the PostgreSQL database: private, encrypted, Multi-AZ in production", () => {
+    expect(ofType("aws_db_instance").map(after)).toEqual([
+      expect.objectContaining({
+        engine: "postgres",
+        publicly_accessible: false,
+        storage_encrypted: true,
+        manage_master_user_password: true,
+        multi_az: env.tier === "production",
+        deletion_protection: env.tier === "production",
+      }),
+    ]);
+  });
+
   test("every resource carries the default tags", () => {
     const vpc = after(ofType("aws_vpc")[0]);
     expect(vpc.tags_all).toMatchObject({

@@ -166,6 +166,112 @@ describe("environment files", () => {
     ]);
   });
 
+  describe("cluster section", () => {
+    test("fails when the Kubernetes version is not supported", () => {
+      expect(problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.24"))).toEqual([
+        expect.stringContaining(
+          'cluster.kubernetesVersion: received "1.24"; expected one of "1.29" | "1.30" | "1.31" | "1.32" | "1.33"',
+        ),
+      ]);
+    });
+
+    test("fails when node group sizes are out of order", () => {
+      expect(problemsFor((raw) => (raw.cluster.nodeGroups.general.minSize = 5))).toEqual([
+        expect.stringContaining(
+          'cluster.nodeGroups.general: received {"minSize":5,"desiredSize":3,"maxSize":9}; expected minSize <= desiredSize <= maxSize',
+        ),
+      ]);
+    });
+
+    test("fails when a node group has no instance types", () => {
+      expect(problemsFor((raw) => (raw.cluster.nodeGroups.general.instanceTypes = []))).toEqual([
+        expect.stringContaining(
+          "cluster.nodeGroups.general.instanceTypes: received []; expected at least one instance type",
+        ),
+      ]);
+    });
+
+    test("fails when a node group name is over 63 characters", () => {
+      const long = "x".repeat(64);
+      expect(
+        problemsFor((raw) => (raw.cluster.nodeGroups = { [long]: raw.cluster.nodeGroups.general })),
+      ).toEqual([
+        expect.stringContaining(
+          `cluster.nodeGroups.${long}: received "${long}"; expected a node group name of 1-63 letters`,
+        ),
+      ]);
+    });
+
+    test("fails when the cluster name is over 100 characters or a role name over 64", () => {
+      const lines = problemsFor((raw) => (raw.cluster.name = "c".repeat(101)));
+      expect(lines[0]).toContain(
+        `cluster.name: received "${"c".repeat(101)}"; expected an EKS cluster name: 1-100 letters`,
+      );
+      expect(lines).toContainEqual(
+        expect.stringContaining("expected a shorter name: the cluster IAM role name"),
+      );
+      expect(problemsFor((raw) => (raw.cluster.name = "n".repeat(50)))).toEqual([
+        expect.stringContaining(
+          'the aws-ebs-csi-driver IAM role name "' +
+            "n".repeat(50) +
+            '-ebs-csi-driver" has 65 characters, at most 64 allowed',
+        ),
+      ]);
+    });
+
+    test("fails when a public CIDR is invalid or 0.0.0.0/0, and on any public CIDR in production", () => {
+      expect(
+        problemsFor(
+          (raw) => (raw.cluster.endpointPublicAccessCidrs = ["0.0.0.0/0", "300.1.1.0/24"]),
+          "dev",
+        ),
+      ).toEqual([
+        expect.stringContaining(
+          'cluster.endpointPublicAccessCidrs[0]: received "0.0.0.0/0"; expected a narrow range: 0.0.0.0/0 opens the API endpoint to the internet',
+        ),
+        expect.stringContaining(
+          'cluster.endpointPublicAccessCidrs[1]: received "300.1.1.0/24"; expected an IPv4 CIDR block with no host bits set',
+        ),
+      ]);
+      expect(
+        problemsFor((raw) => (raw.cluster.endpointPublicAccessCidrs = ["203.0.113.0/24"])),
+      ).toEqual([
+        expect.stringContaining(
+          'cluster.endpointPublicAccessCidrs[0]: received "203.0.113.0/24"; expected no public CIDR in the production tier',
+        ),
+      ]);
+    });
+
+    test("fails when an admin is not an IAM ARN", () => {
+      expect(problemsFor((raw) => (raw.cluster.admins = ["alice"]))).toEqual([
+        expect.stringContaining(
+          'cluster.admins[0]: received "alice"; expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin',
+        ),
+      ]);
+    });
+  });
+
+  test("database section: every problem at once, with database.* field paths", () => {
+    const lines = problemsFor((raw) => {
+      raw.database.instanceClass = "db.t4g.large";
+      raw.database.maxAllocatedStorageGb = 50;
+      raw.database.backupRetentionDays = 3;
+      raw.database.engineVersion = "16.x";
+      raw.database.identifier = "1-bad--id-";
+    });
+    const fields = lines.map((l) => l.replace(/^\S+prod\.yaml: /, "").split(": received")[0]);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        "database.instanceClass",
+        "database.maxAllocatedStorageGb",
+        "database.backupRetentionDays",
+        "database.engineVersion",
+        "database.identifier",
+      ]),
+    );
+    expect(lines.join("\n")).toContain('database.instanceClass: received "db.t4g.large"; expected');
+  });
+
   test("reports every problem of every file in one message", () => {
     const prod = rawEnvironment("prod") as Record<string, any>;
     prod.account = "abc";

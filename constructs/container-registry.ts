@@ -1,0 +1,102 @@
+import { Construct } from "constructs";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EncryptionKey } from "./encryption-key";
+import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { type AwsEnvironment, type Tier } from "./types";
+
+export interface ContainerRegistryProps {
+  /** Account and region of the repositories. */
+  readonly environment: AwsEnvironment;
+  /** Repository names (one per application), e.g. `["web", "api"]`. */
+  readonly repositories: readonly string[];
+  /** Path prefix of every repository name (`<prefix>/<repository>`). @default the construct id */
+  readonly prefix?: string;
+  /** Images kept per repository; older ones expire. @default 30 */
+  readonly keepImages?: number;
+  /** Tier: production protects repositories and their key from destroy. @default "production" */
+  readonly tier?: Tier;
+}
+
+const REPOSITORY_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** Every problem with registry props, fields named as the props. */
+export function validateContainerRegistryProps(
+  props: ContainerRegistryProps & { readonly prefix: string },
+): Problem[] {
+  const p = new ProblemList();
+  props.repositories.forEach((repo, i) => {
+    if (isToken(repo)) return;
+    const full = `${props.prefix}/${repo}`;
+    p.check(
+      REPOSITORY_NAME.test(full) && full.length <= 256,
+      `repositories[${i}]`,
+      repo,
+      `an ECR repository name: lowercase letters, digits and . _ - / (full name "${full}", at most 256 characters)`,
+    );
+  });
+  const duplicates = props.repositories.filter((r, i) => props.repositories.indexOf(r) !== i);
+  p.check(duplicates.length === 0, "repositories", duplicates, "each repository once");
+  const keep = props.keepImages ?? 30;
+  p.check(
+    Number.isInteger(keep) && keep >= 1 && keep <= 10000,
+    "keepImages",
+    keep,
+    "an integer from 1 to 10000",
+  );
+  return [...p.problems];
+}
+
+/**
+ * ECR repositories for the application images: immutable tags, scan on push, KMS encryption with a
+ * customer key, and a lifecycle policy that keeps the last `keepImages` images.
+ */
+export class ContainerRegistry extends Construct {
+  /** Repositories by name. */
+  readonly repositories: Record<string, EcrRepository>;
+  /** Repository URLs by name (`<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<name>`). */
+  readonly repositoryUrls: Record<string, string>;
+  /** The key encrypting the images. */
+  readonly encryptionKey: EncryptionKey;
+
+  constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
+    super(scope, id);
+    const prefix = props.prefix ?? id;
+    throwIfProblems(this, validateContainerRegistryProps({ ...props, prefix }));
+    const production = (props.tier ?? "production") === "production";
+    const keep = props.keepImages ?? 30;
+    this.encryptionKey = new EncryptionKey(this, "key", {
+      environment: props.environment,
+      description: `Container images of ${prefix}`,
+      alias: `ecr/${prefix}`,
+      preventDestroy: production,
+    });
+    this.repositories = {};
+    this.repositoryUrls = {};
+    for (const name of props.repositories) {
+      const repository = new EcrRepository(this, `repository-${name}`, {
+        name: `${prefix}/${name}`,
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: this.encryptionKey.keyArn }],
+        forceDelete: false,
+        lifecycle: production ? { preventDestroy: true } : undefined,
+      });
+      new EcrLifecyclePolicy(this, `repository-${name}-lifecycle`, {
+        repository: repository.name,
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              description: `Keep the last ${keep} images`,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+              action: { type: "expire" },
+            },
+          ],
+        }),
+      });
+      this.repositories[name] = repository;
+      this.repositoryUrls[name] = repository.repositoryUrl;
+    }
+  }
+}

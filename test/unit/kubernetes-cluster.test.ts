@@ -1,0 +1,433 @@
+import {
+  KubernetesCluster,
+  type KubernetesClusterProps,
+} from "../../constructs/kubernetes-cluster";
+import { Network } from "../../constructs/network";
+import {
+  allowedActions,
+  only,
+  policy,
+  resources,
+  synth,
+  TEST_AWS,
+  testStack,
+  type StackJson,
+} from "../helpers";
+
+const AZS = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+
+function cluster(
+  props: Partial<KubernetesClusterProps> = {},
+  extra?: (c: KubernetesCluster) => void,
+) {
+  const stack = testStack();
+  const network = new Network(stack, "network", {
+    environment: TEST_AWS,
+    cidr: "10.30.0.0/16",
+    availabilityZones: AZS,
+    name: "prod",
+  });
+  const construct = new KubernetesCluster(stack, "cluster", {
+    environment: TEST_AWS,
+    network,
+    kubernetesVersion: "1.32",
+    name: "prod",
+    admins: ["arn:aws:iam::123456789012:role/platform-admin"],
+    nodeGroups: {
+      general: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 9, desiredSize: 3 },
+    },
+    ...props,
+  });
+  extra?.(construct);
+  return { construct, json: synth(stack) };
+}
+
+const roleNamed = (json: StackJson, name: string) =>
+  Object.values(resources(json, "aws_iam_role")).find((r) => r.name === name)!;
+const attachedTo = (json: StackJson, roleKey: string) =>
+  Object.values(resources(json, "aws_iam_role_policy_attachment"))
+    .filter((a) => String(a.role).includes(roleKey))
+    .map((a) => String(a.policy_arn).replace("arn:aws:iam::aws:policy/", ""));
+
+describe("KubernetesCluster secure defaults", () => {
+  const { json } = cluster();
+  const eks = only(json, "aws_eks_cluster");
+  const vpc = (eks.vpc_config as Record<string, unknown>[])[0] ?? eks.vpc_config;
+
+  test("runs in the private subnets with the required version", () => {
+    expect(eks.version).toBe("1.32");
+    expect(vpc.subnet_ids).toEqual(
+      expect.arrayContaining([expect.stringContaining("private-subnet-eu-west-1a")]),
+    );
+    expect(JSON.stringify(vpc.subnet_ids)).not.toContain("public-subnet");
+  });
+
+  test("private endpoint only when no public CIDR is given", () => {
+    expect(vpc).toMatchObject({ endpoint_private_access: true, endpoint_public_access: false });
+    expect(vpc.public_access_cidrs).toBeUndefined();
+  });
+
+  test("public endpoint limited to the given CIDRs in the development tier", () => {
+    const dev = only(
+      cluster({ tier: "development", endpointPublicAccessCidrs: ["203.0.113.0/24"] }).json,
+      "aws_eks_cluster",
+    );
+    expect(dev.vpc_config).toMatchObject({
+      endpoint_private_access: true,
+      endpoint_public_access: true,
+      public_access_cidrs: ["203.0.113.0/24"],
+    });
+  });
+
+  test("secrets envelope encryption with a dedicated rotating key", () => {
+    expect(eks.encryption_config).toEqual({
+      resources: ["secrets"],
+      provider: { key_arn: expect.stringMatching(/aws_kms_key\.cluster_secrets-key_.*\.arn/) },
+    });
+    const keys = Object.entries(resources(json, "aws_kms_key")).filter(([k]) =>
+      k.startsWith("cluster_"),
+    );
+    expect(keys).toHaveLength(2);
+    for (const [, key] of keys) {
+      expect(key.enable_key_rotation).toBe(true);
+      expect(policy(key.policy).Statement.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  test("all five control-plane log types in production, to a group we own with retention and KMS", () => {
+    expect(eks.enabled_cluster_log_types).toEqual([
+      "api",
+      "audit",
+      "authenticator",
+      "controllerManager",
+      "scheduler",
+    ]);
+    const group = Object.values(resources(json, "aws_cloudwatch_log_group")).find(
+      (g) => g.name === "/aws/eks/prod/cluster",
+    )!;
+    expect(group.retention_in_days).toBe(365);
+    expect(String(group.kms_key_id)).toMatch(/aws_kms_key\.cluster_log-key/);
+    expect(eks.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_cloudwatch_log_group\.cluster_log-group/),
+      ]),
+    );
+  });
+
+  test("api, audit and authenticator logs in the development tier", () => {
+    expect(
+      only(cluster({ tier: "development" }).json, "aws_eks_cluster").enabled_cluster_log_types,
+    ).toEqual(["api", "audit", "authenticator"]);
+  });
+
+  test("API authentication mode, no implicit creator admin", () => {
+    expect(eks.access_config).toEqual({
+      authentication_mode: "API",
+      bootstrap_cluster_creator_admin_permissions: false,
+    });
+  });
+
+  test("each admin gets an access entry with the cluster-admin policy at cluster scope", () => {
+    expect(Object.values(resources(json, "aws_eks_access_entry"))).toEqual([
+      expect.objectContaining({
+        principal_arn: "arn:aws:iam::123456789012:role/platform-admin",
+        type: "STANDARD",
+      }),
+    ]);
+    expect(Object.values(resources(json, "aws_eks_access_policy_association"))).toEqual([
+      expect.objectContaining({
+        policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        access_scope: { type: "cluster" },
+      }),
+    ]);
+  });
+
+  test("cluster role: only AmazonEKSClusterPolicy plus use of the secrets key", () => {
+    const role = roleNamed(json, "prod-cluster");
+    expect(policy(role.assume_role_policy).Statement[0].Principal).toEqual({
+      Service: "eks.amazonaws.com",
+    });
+    expect(attachedTo(json, "cluster-role")).toEqual(["AmazonEKSClusterPolicy"]);
+    const inline = Object.values(resources(json, "aws_iam_role_policy")).find(
+      (p) => p.name === "secrets-encryption",
+    )!;
+    expect(allowedActions(inline.policy)).toEqual([
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ListGrants",
+      "kms:DescribeKey",
+    ]);
+    expect(policy(inline.policy).Statement[0].Resource).toMatch(/aws_kms_key\.cluster_secrets-key/);
+  });
+
+  test("node role: worker and ECR pull policies only, no CNI policy", () => {
+    expect(attachedTo(json, "node-role").sort()).toEqual([
+      "AmazonEC2ContainerRegistryPullOnly",
+      "AmazonEKSWorkerNodePolicy",
+    ]);
+  });
+
+  test("launch template: IMDSv2 required with hop limit 1, encrypted gp3 root volume, no SSH key", () => {
+    const template = only(json, "aws_launch_template");
+    expect(template.metadata_options).toEqual({
+      http_endpoint: "enabled",
+      http_tokens: "required",
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: "disabled",
+    });
+    expect(template.block_device_mappings).toEqual([
+      {
+        device_name: "/dev/xvda",
+        ebs: {
+          volume_size: 50,
+          volume_type: "gp3",
+          encrypted: "true",
+          delete_on_termination: "true",
+        },
+      },
+    ]);
+    expect(template.key_name).toBeUndefined();
+    expect(template.vpc_security_group_ids).toEqual([
+      expect.stringMatching(/cluster_security_group_id/),
+      expect.stringMatching(/aws_security_group\.cluster_node-security-group/),
+    ]);
+  });
+
+  test("node groups keyed by name: AL2023, private subnets, sizes, update config, no remote access", () => {
+    const groups = resources(json, "aws_eks_node_group");
+    expect(Object.keys(groups)).toEqual([expect.stringMatching(/^cluster_node-group-general_/)]);
+    const group = Object.values(groups)[0];
+    expect(group).toMatchObject({
+      node_group_name: "general",
+      ami_type: "AL2023_x86_64_STANDARD",
+      capacity_type: "ON_DEMAND",
+      instance_types: ["m6i.large"],
+      scaling_config: { min_size: 3, max_size: 9, desired_size: 3 },
+      update_config: { max_unavailable_percentage: 33 },
+    });
+    expect(JSON.stringify(group.subnet_ids)).not.toContain("public");
+    expect(group.remote_access).toBeUndefined();
+  });
+
+  test("Graviton instance types get the ARM AMI", () => {
+    const { json: arm } = cluster({
+      nodeGroups: { arm: { instanceTypes: ["m7g.large"], minSize: 1, maxSize: 2, desiredSize: 1 } },
+    });
+    expect(only(arm, "aws_eks_node_group").ami_type).toBe("AL2023_ARM_64_STANDARD");
+  });
+
+  test("OIDC provider for IRSA with the sts audience", () => {
+    const oidc = only(json, "aws_iam_openid_connect_provider");
+    expect(oidc.client_id_list).toEqual(["sts.amazonaws.com"]);
+    expect(oidc.url).toMatch(/aws_eks_cluster\.cluster_.*\.identity\[0\]\.oidc\[0\]\.issuer/);
+  });
+
+  test("managed add-ons; CNI and EBS CSI run with their own IRSA roles", () => {
+    const addons = Object.values(resources(json, "aws_eks_addon"));
+    expect(addons.map((a) => a.addon_name).sort()).toEqual([
+      "aws-ebs-csi-driver",
+      "coredns",
+      "kube-proxy",
+      "vpc-cni",
+    ]);
+    const cni = addons.find((a) => a.addon_name === "vpc-cni")!;
+    expect(String(cni.service_account_role_arn)).toMatch(
+      /aws_iam_role\.cluster_irsa-kube-system-aws-node/,
+    );
+    expect(attachedTo(json, "irsa-kube-system-aws-node")).toEqual(["AmazonEKS_CNI_Policy"]);
+    expect(attachedTo(json, "irsa-kube-system-ebs-csi-controller-sa")).toEqual([
+      "service-role/AmazonEBSCSIDriverPolicy",
+    ]);
+    expect(roleNamed(json, "prod-vpc-cni")).toBeDefined();
+  });
+
+  test("add-on versions are pinnable", () => {
+    const pinned = cluster({ addonVersions: { coredns: "v1.11.4-eksbuild.2" } }).json;
+    const addons = Object.values(resources(pinned, "aws_eks_addon"));
+    expect(addons.find((a) => a.addon_name === "coredns")!.addon_version).toBe(
+      "v1.11.4-eksbuild.2",
+    );
+    expect(addons.find((a) => a.addon_name === "kube-proxy")!.addon_version).toBeUndefined();
+  });
+
+  test("production protects the cluster from destroy; development does not", () => {
+    expect(eks.lifecycle).toEqual({ prevent_destroy: true });
+    expect(
+      only(cluster({ tier: "development" }).json, "aws_eks_cluster").lifecycle,
+    ).toBeUndefined();
+  });
+
+  test("the node security group has no rules of its own", () => {
+    const nodeSg = Object.values(resources(json, "aws_security_group")).find(
+      (g) => g.name === "prod-nodes",
+    )!;
+    expect(nodeSg.ingress).toBeUndefined();
+    expect(nodeSg.egress).toBeUndefined();
+  });
+});
+
+describe("KubernetesCluster.addServiceAccountRole", () => {
+  test("trust is pinned to exactly one service account and the sts audience", () => {
+    const { json } = cluster({}, (c) =>
+      c.addServiceAccountRole("kube-system", "aws-load-balancer-controller", [
+        { Effect: "Allow", Action: ["elasticloadbalancing:DescribeLoadBalancers"], Resource: "*" },
+      ]),
+    );
+    const role = roleNamed(json, "prod-kube-system-aws-load-balancer-controller");
+    const [statement] = policy(role.assume_role_policy).Statement;
+    expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(statement.Principal).toEqual({
+      Federated: expect.stringMatching(/aws_iam_openid_connect_provider\..*\.arn/),
+    });
+    const conditions = (statement.Condition as Record<string, Record<string, string>>).StringEquals;
+    const entries = Object.entries(conditions).map(([k, v]) => [
+      k.replace(
+        /^\$\{replace\(aws_eks_cluster\.cluster_\w+\.identity\[0\]\.oidc\[0\]\.issuer, "https:\/\/", ""\)\}/,
+        "ISSUER",
+      ),
+      v,
+    ]);
+    expect(entries).toEqual([
+      ["ISSUER:sub", "system:serviceaccount:kube-system:aws-load-balancer-controller"],
+      ["ISSUER:aud", "sts.amazonaws.com"],
+    ]);
+    const inline = Object.values(resources(json, "aws_iam_role_policy")).find(
+      (p) => p.name === "aws-load-balancer-controller",
+    )!;
+    expect(allowedActions(inline.policy)).toEqual(["elasticloadbalancing:DescribeLoadBalancers"]);
+  });
+
+  test("fails when the role name would exceed 64 characters", () => {
+    expect(() =>
+      cluster({}, (c) =>
+        c.addServiceAccountRole(
+          "a-very-long-namespace-name",
+          "a-very-long-service-account-name-x",
+          [],
+        ),
+      ),
+    ).toThrow(
+      'test/cluster: serviceAccountRole(a-very-long-namespace-name/a-very-long-service-account-name-x).name: received "prod-a-very-long-namespace-name-a-very-long-service-account-name-x"; expected an IAM role name of at most 64 characters (pass options.name)',
+    );
+  });
+
+  test("fails when a service account gets a second role", () => {
+    expect(() =>
+      cluster({}, (c) => {
+        c.addServiceAccountRole("monitoring", "alertmanager", []);
+        c.addServiceAccountRole("monitoring", "alertmanager", []);
+      }),
+    ).toThrow(
+      'test/cluster: serviceAccountRole(monitoring/alertmanager): received "monitoring/alertmanager"; expected one role per service account',
+    );
+  });
+});
+
+describe("KubernetesCluster validation", () => {
+  const fails = (props: Partial<KubernetesClusterProps>) => {
+    try {
+      cluster(props);
+    } catch (error) {
+      return (error as Error).message.split("\n");
+    }
+    throw new Error("expected a validation error");
+  };
+
+  test("fails when the Kubernetes version is not supported", () => {
+    expect(fails({ kubernetesVersion: "1.25" })).toEqual([
+      'test/cluster: kubernetesVersion: received "1.25"; expected a Kubernetes version EKS supports: one of 1.29, 1.30, 1.31, 1.32, 1.33',
+    ]);
+  });
+
+  test("fails when node group sizes are out of order", () => {
+    expect(
+      fails({
+        nodeGroups: {
+          general: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 2, desiredSize: 4 },
+        },
+      }),
+    ).toEqual([
+      'test/cluster: nodeGroups.general: received {"minSize":3,"desiredSize":4,"maxSize":2}; expected minSize <= desiredSize <= maxSize',
+    ]);
+  });
+
+  test("fails when a node group has no instance types", () => {
+    expect(
+      fails({
+        nodeGroups: { general: { instanceTypes: [], minSize: 1, maxSize: 2, desiredSize: 1 } },
+      }),
+    ).toEqual([
+      "test/cluster: nodeGroups.general.instanceTypes: received []; expected at least one instance type",
+    ]);
+  });
+
+  test("fails when a node group name is over 63 characters", () => {
+    const long = "g".repeat(64);
+    expect(
+      fails({
+        nodeGroups: {
+          [long]: { instanceTypes: ["m6i.large"], minSize: 1, maxSize: 2, desiredSize: 1 },
+        },
+      }),
+    ).toEqual([
+      `test/cluster: nodeGroups.${long}: received "${long}"; expected a node group name of 1-63 letters, digits, '-' and '_', starting with a letter or digit`,
+    ]);
+  });
+
+  test("fails when the cluster name is over 100 characters (and its role names over 64)", () => {
+    const long = "c".repeat(101);
+    const lines = fails({ name: long });
+    expect(lines[0]).toBe(
+      `test/cluster: name: received "${long}"; expected an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit`,
+    );
+    expect(lines[1]).toBe(
+      `test/cluster: name: received "${long}"; expected a shorter name: the cluster IAM role name "${long}-cluster" has 109 characters, at most 64 allowed`,
+    );
+  });
+
+  test("fails when an IAM role name would be over 64 characters", () => {
+    const name = "n".repeat(50);
+    expect(fails({ name })).toContain(
+      `test/cluster: name: received "${name}"; expected a shorter name: the aws-ebs-csi-driver IAM role name "${name}-ebs-csi-driver" has 65 characters, at most 64 allowed`,
+    );
+  });
+
+  test("fails when a public CIDR is invalid, 0.0.0.0/0, private, or set in production", () => {
+    expect(
+      fails({
+        tier: "development",
+        endpointPublicAccessCidrs: ["203.0.113.0/33", "0.0.0.0/0", "10.0.0.0/8"],
+      }),
+    ).toEqual([
+      'test/cluster: endpointPublicAccessCidrs[0]: received "203.0.113.0/33"; expected an IPv4 CIDR block with no host bits set, such as 203.0.113.0/24',
+      'test/cluster: endpointPublicAccessCidrs[1]: received "0.0.0.0/0"; expected a narrow range: 0.0.0.0/0 opens the API endpoint to the internet',
+      'test/cluster: endpointPublicAccessCidrs[2]: received "10.0.0.0/8"; expected a public CIDR (private ranges reach the private endpoint instead)',
+    ]);
+    expect(fails({ endpointPublicAccessCidrs: ["203.0.113.0/24"] })).toEqual([
+      'test/cluster: endpointPublicAccessCidrs[0]: received "203.0.113.0/24"; expected no public CIDR in the production tier (private endpoint only: leave endpointPublicAccessCidrs empty)',
+    ]);
+  });
+
+  test("fails when an admin is not an IAM ARN", () => {
+    expect(fails({ admins: ["platform-admin"] })).toEqual([
+      'test/cluster: admins[0]: received "platform-admin"; expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin',
+    ]);
+  });
+
+  test("fails when instance types mix architectures", () => {
+    expect(
+      fails({
+        nodeGroups: {
+          mixed: {
+            instanceTypes: ["m6i.large", "m7g.large"],
+            minSize: 1,
+            maxSize: 2,
+            desiredSize: 1,
+          },
+        },
+      }),
+    ).toEqual([
+      'test/cluster: nodeGroups.mixed.instanceTypes: received ["m6i.large","m7g.large"]; expected instance types of one architecture (all Graviton or none)',
+    ]);
+  });
+});
