@@ -5,6 +5,7 @@
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
+import { validateBlueGreenReleaseProps } from "../constructs/blue-green-release";
 import type { Problem } from "../constructs/private/validation";
 import type { EnvironmentConfig } from "./schema";
 
@@ -54,6 +55,15 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
       problems.push({ ...p, field: `database.${p.field}` });
+    }
+  }
+  for (const [name, app] of Object.entries(env.apps ?? {})) {
+    for (const p of validateBlueGreenReleaseProps({ ...app, name, tier })) {
+      // the app's name is its key in the file
+      problems.push({
+        ...p,
+        field: p.field === "name" ? `apps.${name}` : `apps.${name}.${p.field}`,
+      });
     }
   }
   return problems;

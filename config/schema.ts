@@ -7,7 +7,6 @@ import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../constructs/kubernetes-versions";
 
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -43,12 +42,6 @@ const retentionDays = z
     message: `a CloudWatch Logs retention period: one of ${LOG_RETENTION_DAYS.join(", ")}`,
   });
 const count = (min: number) => z.number().int(`an integer`).min(min);
-const exactVersion = z
-  .string()
-  .regex(
-    /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
-    "an exact version such as 6.7.1 (no ranges, no 'latest')",
-  );
 const addonVersion = z
   .string()
   .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "an EKS add-on version such as v1.19.2-eksbuild.1");
@@ -125,48 +118,38 @@ const cdn = z
   })
   .strict();
 
-const colour = z.object({ version: z.string().min(1, "a non-empty version") }).strict();
+// Value rules of an app live in the BlueGreenRelease construct (validateBlueGreenReleaseProps).
+const colour = z.object({ version: z.string() }).strict();
 
 const app = z
   .object({
-    namespace: z
-      .string()
-      .max(63, "a DNS-1123 label (at most 63 characters)")
-      .regex(dns1123Label, "a DNS-1123 label: lowercase letters, digits and '-'"),
-    chart: z
-      .object({
-        repository: z
-          .string()
-          .regex(/^(https:\/\/|oci:\/\/)\S+$/, "an https:// or oci:// chart repository URL"),
-        name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a chart name"),
-        version: exactVersion,
-      })
-      .strict(),
-    host: z.string().regex(hostname, "a lowercase DNS host name"),
-    servicePort: z.number().int().min(1).max(65535),
-    healthPath: z.string().regex(/^\/\S*$/, "an HTTP path starting with /"),
-    certificateArn: z
-      .string()
-      .regex(
-        /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
-        "an ACM certificate ARN",
-      )
+    namespace: z.string(),
+    chart: z.object({ repository: z.string(), name: z.string(), version: z.string() }).strict(),
+    host: z.string(),
+    servicePort: z.number(),
+    targetPort: z.number().optional(),
+    healthPath: z.string(),
+    certificateArn: z.string().optional(),
+    sslPolicy: z.string().optional(),
+    preview: z
+      .object({ header: z.string().optional(), value: z.string().optional() })
+      .strict()
       .optional(),
     values: z.record(z.unknown()).default({}),
     podDisruptionBudget: z.boolean().optional(),
     autoscaling: z
       .object({
         enabled: z.boolean().optional(),
-        minReplicas: count(1).optional(),
-        maxReplicas: count(1).optional(),
-        targetCpuUtilization: count(1).max(100).optional(),
+        minReplicas: z.number().optional(),
+        maxReplicas: z.number().optional(),
+        targetCpuUtilization: z.number().optional(),
       })
       .strict()
       .optional(),
     release: z
       .object({
         stable: z.enum(["blue", "green"]),
-        canaryWeight: z.number().int("an integer").min(0).max(100),
+        canaryWeight: z.number(),
         blue: colour,
         green: colour,
       })

@@ -33,3 +33,18 @@ export {
   type DatabaseProps,
   type DatabaseValidationInput,
 } from "./database";
+export {
+  BlueGreenRelease,
+  validateBlueGreenReleaseProps,
+  COLOURS,
+  colourWeights,
+  defaultColourValues,
+  defaultColourSelector,
+  type BlueGreenReleaseProps,
+  type Colour,
+  type ReleaseState,
+  type ColourValuesFunction,
+  type ColourSelectorFunction,
+  type PreviewRoute,
+  type HelmValues,
+} from "./blue-green-release";

@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { loadEnvironments, type LoadedEnvironment } from "../config/load";
 import { InfrastructureStack } from "./infrastructure-stack";
+import { WorkloadsStack } from "./workloads-stack";
 
 export interface PlatformAppOptions {
   /** Folder of environment files. @default PLATFORM_ENV_DIR, else `environments/` */
@@ -29,7 +30,15 @@ export function buildApp(options: PlatformAppOptions = {}): {
   const offline = options.offline ?? offlineFromEnvironment();
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
   for (const { config } of environments) {
-    new InfrastructureStack(app, `${config.name}-infrastructure`, { environment: config, offline });
+    const infrastructure = new InfrastructureStack(app, `${config.name}-infrastructure`, {
+      environment: config,
+      offline,
+    });
+    new WorkloadsStack(app, `${config.name}-workloads`, {
+      environment: config,
+      offline,
+      infrastructure,
+    });
   }
   return { app, environments, offline };
 }

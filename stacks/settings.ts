@@ -22,7 +22,9 @@ export function configureBackend(
 ): void {
   const env = props.environment;
   if (props.offline) {
-    new LocalBackend(stack, { path: `${stackName}.tfstate` });
+    // Relative to the stack's own folder, written so that a sibling stack's remote-state
+    // reference (cdktf reuses this path) finds the same file: cdktf.out/stacks/<stack>/<stack>.tfstate.
+    new LocalBackend(stack, { path: `../${stackName}/${stackName}.tfstate` });
     return;
   }
   new S3Backend(stack, {

@@ -102,6 +102,18 @@ export interface PlanJson {
   readonly configuration?: unknown;
 }
 
+/**
+ * Runs `terraform init -backend=false` and `validate` in a synthesized stack folder: checks every
+ * resource and provider argument against the provider schemas with no state and no credentials.
+ */
+export function initAndValidate(stackDir: string, log: (line: string) => void = () => {}): void {
+  const env = terraformEnv();
+  log("init -backend=false");
+  terraform(["init", "-input=false", "-no-color", "-backend=false"], stackDir, env);
+  log("validate");
+  terraform(["validate", "-no-color"], stackDir, env);
+}
+
 /** Runs init, validate and plan in a synthesized stack folder and returns the plan as JSON. */
 export function initValidatePlan(
   stackDir: string,

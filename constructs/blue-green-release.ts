@@ -1,0 +1,741 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { parseCidr } from "./private/cidr";
+import {
+  deepMergeValues,
+  renderValues,
+  type HelmValues,
+} from "./private/blue-green-release-values";
+import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import type { Tier } from "./types";
+
+export type { HelmValues } from "./private/blue-green-release-values";
+
+/** The two colours of a blue/green app, in the order they are always listed. */
+export const COLOURS = ["blue", "green"] as const;
+
+/** One of the two releases of an app. */
+export type Colour = (typeof COLOURS)[number];
+
+/** Name of the ALB action (and Ingress backend) that splits production traffic by weight. */
+export const WEIGHTED_ACTION_NAME = "blue-green";
+
+/** Name of the ALB action (and Ingress backend) that sends preview requests to the idle colour. */
+export const PREVIEW_ACTION_NAME = "preview";
+
+/** The default ALB TLS policy: TLS 1.3 and 1.2 only, forward secrecy. */
+export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** Helm limits release names to 53 characters. */
+const MAX_RELEASE_NAME = 53;
+
+/** The pinned chart both colours install. */
+export interface ChartReference {
+  /** Chart repository URL, `https://` or `oci://`. */
+  readonly repository: string;
+  /** Chart name in the repository, e.g. `podinfo`. */
+  readonly name: string;
+  /** Exact chart version, e.g. `6.7.1` (no ranges, no `latest`). */
+  readonly version: string;
+}
+
+/** What runs on one colour. */
+export interface ColourRelease {
+  /** Image tag / app version of this colour, e.g. `6.7.1`. */
+  readonly version: string;
+}
+
+/** Release state of an app: which colour is stable and how much traffic the other one gets. */
+export interface ReleaseState {
+  /** The colour that serves production traffic. */
+  readonly stable: Colour;
+  /** Percentage (integer 0-100) of production traffic sent to the other (idle) colour. */
+  readonly canaryWeight: number;
+  /** What runs on blue. */
+  readonly blue: ColourRelease;
+  /** What runs on green. */
+  readonly green: ColourRelease;
+}
+
+/** Pod autoscaling of each colour. */
+export interface ColourAutoscaling {
+  /** Create an autoscaling/v2 HPA per colour. @default true in production, false in development */
+  readonly enabled?: boolean;
+  /** Fewest replicas per colour, at least 2. @default 2 */
+  readonly minReplicas?: number;
+  /** Most replicas per colour. @default the larger of 10 and minReplicas */
+  readonly maxReplicas?: number;
+  /** Average CPU utilization (percent of requests) the HPA aims for. @default 70 */
+  readonly targetCpuUtilization?: number;
+}
+
+/** The HTTP header that sends a request to the idle colour. */
+export interface PreviewHeader {
+  /** Header name. @default "X-Preview" */
+  readonly header?: string;
+  /** Header value that must match exactly. @default "true" */
+  readonly value?: string;
+}
+
+/** What the per-colour values hook knows besides the colour and version. */
+export interface ColourValuesContext {
+  /** The app name. */
+  readonly name: string;
+  /** `<name>-<colour>`: the Helm release name, and the name the chart must give its Service and Deployment. */
+  readonly releaseName: string;
+  /** Port of the colour's Service (the port the ALB actions name). */
+  readonly servicePort: number;
+  /** Port the pods listen on (ALB targets are pod IPs on this port). */
+  readonly targetPort: number;
+  /** Set when an HPA manages the colour: its minReplicas. */
+  readonly minReplicas?: number;
+  /** The shared values (`values` prop) the result is merged over. */
+  readonly sharedValues: HelmValues;
+  /** True when the construct creates the colour's PodDisruptionBudget. */
+  readonly podDisruptionBudget: boolean;
+}
+
+/** Returns the Helm values one colour adds on top of the shared values. */
+export type ColourValuesFunction = (
+  colour: Colour,
+  version: string,
+  context: ColourValuesContext,
+) => HelmValues;
+
+/** Returns the labels that select exactly the pods of one colour. */
+export type ColourSelectorFunction = (
+  colour: Colour,
+  releaseName: string,
+) => Record<string, string>;
+
+/**
+ * The default per-colour values, written for the podinfo chart (6.7.x) and charts made with
+ * `helm create`:
+ * - `fullnameOverride: <name>-<colour>`: the Service and Deployment are named `<name>-<colour>`,
+ *   and the Service selector (`app.kubernetes.io/instance: <name>-<colour>`) is fixed to the
+ *   colour's pods;
+ * - `image.tag`: the colour's version;
+ * - `podLabels.colour` (charts made with `helm create`; podinfo 6.7.1 has no such value and
+ *   ignores it) and `podAnnotations.colour` (podinfo);
+ * - `service.externalPort`/`service.httpPort` (podinfo): the Service on `servicePort`, the
+ *   container on `targetPort`;
+ * - when an HPA manages the colour: `replicaCount` = the larger of its minReplicas and a shared
+ *   `replicaCount` (Helm resets `replicas` on every upgrade; this keeps that reset at or above
+ *   the autoscaler's floor) and `hpa.enabled: false` (one autoscaler per Deployment);
+ * - when the construct creates the PodDisruptionBudget: `podDisruptionBudget: null` (two
+ *   budgets over the same pods make every eviction fail).
+ */
+export const defaultColourValues: ColourValuesFunction = (colour, version, context) => ({
+  fullnameOverride: context.releaseName,
+  image: { tag: version },
+  podLabels: { colour },
+  podAnnotations: { colour },
+  service: { externalPort: context.servicePort, httpPort: context.targetPort },
+  ...(context.minReplicas !== undefined
+    ? {
+        replicaCount: Math.max(
+          context.minReplicas,
+          typeof context.sharedValues.replicaCount === "number"
+            ? context.sharedValues.replicaCount
+            : 0,
+        ),
+        hpa: { enabled: false },
+      }
+    : {}),
+  ...(context.podDisruptionBudget ? { podDisruptionBudget: null } : {}),
+});
+
+/** The default colour selector: the release-name label every `helm create`-style chart sets on its pods. */
+export const defaultColourSelector: ColourSelectorFunction = (_colour, releaseName) => ({
+  "app.kubernetes.io/instance": releaseName,
+});
+
+export interface BlueGreenReleaseProps {
+  /** App name (the key under `apps` in the environment file): a DNS-1035 label of at most 47 characters. */
+  readonly name: string;
+  /** Namespace created for the app (not `default`, not `kube-*`). */
+  readonly namespace: string;
+  /** The pinned chart both colours install. */
+  readonly chart: ChartReference;
+  /** Host name the app is served on, e.g. `app.example.com`. */
+  readonly host: string;
+  /** Port of each colour's Service, the port the ALB forwards to. */
+  readonly servicePort: number;
+  /** HTTP path the ALB health-checks on both colours, e.g. `/healthz`. */
+  readonly healthPath: string;
+  /** Release state: stable colour, canary weight and the version of each colour. */
+  readonly release: ReleaseState;
+  /** IPv4 CIDR of the VPC: the source of ALB traffic to the pods (target type ip). May be a token. */
+  readonly vpcCidr: string;
+  /**
+   * ACM certificate ARN for the HTTPS listener.
+   * @default none: the AWS Load Balancer Controller discovers an ACM certificate matching `host`
+   */
+  readonly certificateArn?: string;
+  /** Helm values shared by both colours (the per-colour values are merged over them). @default {} */
+  readonly values?: HelmValues;
+  /**
+   * Hook returning the values one colour adds over `values` (deep merge; they win).
+   * @default defaultColourValues (full name `<name>-<colour>`, image tag = version, colour label)
+   */
+  readonly colourValues?: ColourValuesFunction;
+  /**
+   * Hook returning the labels that select one colour's pods (used by the PodDisruptionBudget and
+   * the NetworkPolicy); must agree with the Service selector the chart renders.
+   * @default defaultColourSelector (`app.kubernetes.io/instance: <name>-<colour>`)
+   */
+  readonly colourSelector?: ColourSelectorFunction;
+  /** Tier: production adds a PodDisruptionBudget and an HPA per colour. @default "production" */
+  readonly tier?: Tier;
+  /** Create a PodDisruptionBudget (maxUnavailable 1) per colour. @default true in production, false in development */
+  readonly podDisruptionBudget?: boolean;
+  /** HPA per colour. @default enabled in production (2-10 replicas, 70% CPU), disabled in development */
+  readonly autoscaling?: ColourAutoscaling;
+  /** Port the pods listen on (ALB targets in ip mode; the NetworkPolicy opens it). @default servicePort */
+  readonly targetPort?: number;
+  /** Namespace of the monitoring stack, allowed to scrape the pods. @default "monitoring" */
+  readonly monitoringNamespace?: string;
+  /** Port the monitoring namespace may scrape. @default targetPort */
+  readonly metricsPort?: number;
+  /** Header that routes a request on `host` to the idle colour. @default X-Preview: "true" */
+  readonly preview?: PreviewHeader;
+  /** ALB TLS policy of the HTTPS listener (TLS 1.2 or newer). @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+  readonly sslPolicy?: string;
+  /** Pod Security Standard enforced on the namespace (warn and audit are always `restricted`). @default "baseline" */
+  readonly podSecurityStandard?: "baseline" | "restricted";
+  /**
+   * What must exist before the app namespace (and so everything in it), e.g. the AWS Load Balancer
+   * Controller's release: its webhooks admit the app's pods (readiness gates) and the Ingress.
+   * @default none
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** Helm revisions kept per release (1-100). @default 5 */
+  readonly maxHistory?: number;
+  /** Seconds Helm waits for a release to become ready before it rolls back (1-3600). @default 600 */
+  readonly timeoutSeconds?: number;
+}
+
+/** The fields of {@link BlueGreenReleaseProps} that are validated (`vpcCidr` may be unknown in the environment file). */
+export type BlueGreenReleaseValidationInput = Omit<
+  BlueGreenReleaseProps,
+  "vpcCidr" | "colourValues" | "colourSelector" | "dependsOn"
+> & { readonly vpcCidr?: string };
+
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const IMAGE_TAG = /^\w[\w.-]{0,127}$/;
+const CERTIFICATE_ARN = /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
+const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-|$)/;
+const HEADER_NAME = /^[A-Za-z0-9-]{1,40}$/;
+
+const DNS_1123_EXPECTED =
+  "a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+function isInteger(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** The colour that is not `stable`. */
+export function otherColour(colour: Colour): Colour {
+  return colour === "blue" ? "green" : "blue";
+}
+
+/** Traffic per colour: stable gets 100 - canaryWeight, the other colour canaryWeight. */
+export function colourWeights(release: Pick<ReleaseState, "stable" | "canaryWeight">): {
+  blue: number;
+  green: number;
+} {
+  const stableWeight = 100 - release.canaryWeight;
+  return release.stable === "blue"
+    ? { blue: stableWeight, green: release.canaryWeight }
+    : { blue: release.canaryWeight, green: stableWeight };
+}
+
+/** Whether the tier and props turn on the HPA and PDB. */
+function resolveTierDefaults(
+  props: Pick<BlueGreenReleaseProps, "tier" | "autoscaling" | "podDisruptionBudget">,
+) {
+  const production = (props.tier ?? "production") === "production";
+  return {
+    autoscaling: props.autoscaling?.enabled ?? production,
+    podDisruptionBudget: props.podDisruptionBudget ?? production,
+  };
+}
+
+/**
+ * Every problem with blue/green release props, with field paths named as the props. Shared with
+ * the environment-file validation (prefix `apps.<name>.`) so both say the same thing.
+ */
+export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationInput): Problem[] {
+  const p = new ProblemList();
+  const { name, namespace } = props;
+
+  if (!isToken(name)) {
+    p.check(
+      DNS_1035_LABEL.test(name),
+      "name",
+      name,
+      "a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (it names the Services <name>-blue and <name>-green)",
+    );
+    const longest = `${name}-green`.length - name.length;
+    p.check(
+      name.length <= MAX_RELEASE_NAME - longest,
+      "name",
+      name,
+      `at most ${MAX_RELEASE_NAME - longest} characters, so that the Helm release names <name>-blue and <name>-green have at most ${MAX_RELEASE_NAME}`,
+    );
+  }
+  if (!isToken(namespace)) {
+    p.check(DNS_1123_LABEL.test(namespace), "namespace", namespace, DNS_1123_EXPECTED);
+    p.check(
+      namespace !== "default" && !namespace.startsWith("kube-"),
+      "namespace",
+      namespace,
+      "a namespace of the app's own, not default or kube-*",
+    );
+  }
+
+  const chart = props.chart;
+  if (!isToken(chart.repository)) {
+    p.check(
+      /^(https:\/\/|oci:\/\/)\S+$/.test(chart.repository),
+      "chart.repository",
+      chart.repository,
+      "an https:// or oci:// chart repository URL",
+    );
+  }
+  if (!isToken(chart.name)) {
+    p.check(
+      /^[a-z0-9][a-z0-9._-]*$/.test(chart.name),
+      "chart.name",
+      chart.name,
+      "a chart name such as podinfo",
+    );
+  }
+  if (!isToken(chart.version)) {
+    p.check(
+      EXACT_VERSION.test(chart.version),
+      "chart.version",
+      chart.version,
+      "an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest')",
+    );
+  }
+
+  if (!isToken(props.host)) {
+    p.check(
+      HOST_NAME.test(props.host),
+      "host",
+      props.host,
+      "a lowercase DNS host name such as app.example.com",
+    );
+  }
+  const portExpected = "an integer port from 1 to 65535";
+  p.check(isInteger(props.servicePort, 1, 65535), "servicePort", props.servicePort, portExpected);
+  if (props.targetPort !== undefined) {
+    p.check(isInteger(props.targetPort, 1, 65535), "targetPort", props.targetPort, portExpected);
+  }
+  if (props.metricsPort !== undefined) {
+    p.check(isInteger(props.metricsPort, 1, 65535), "metricsPort", props.metricsPort, portExpected);
+  }
+  if (!isToken(props.healthPath)) {
+    p.check(
+      /^\/\S*$/.test(props.healthPath),
+      "healthPath",
+      props.healthPath,
+      "an HTTP path starting with /",
+    );
+  }
+  if (props.certificateArn !== undefined && !isToken(props.certificateArn)) {
+    p.check(
+      CERTIFICATE_ARN.test(props.certificateArn),
+      "certificateArn",
+      props.certificateArn,
+      "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/...",
+    );
+  }
+  if (props.vpcCidr !== undefined && !isToken(props.vpcCidr)) {
+    p.check(
+      parseCidr(props.vpcCidr) !== undefined,
+      "vpcCidr",
+      props.vpcCidr,
+      "an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16 (the VPC the ALB sends from)",
+    );
+  }
+
+  const release = props.release;
+  p.check(
+    (COLOURS as readonly string[]).includes(release.stable),
+    "release.stable",
+    release.stable,
+    '"blue" or "green"',
+  );
+  p.check(
+    isInteger(release.canaryWeight, 0, 100),
+    "release.canaryWeight",
+    release.canaryWeight,
+    "an integer from 0 to 100 (the percentage of traffic sent to the idle colour)",
+  );
+  for (const colour of COLOURS) {
+    const version = release[colour]?.version;
+    if (isToken(version)) continue;
+    p.check(
+      typeof version === "string" && IMAGE_TAG.test(version) && version !== "latest",
+      `release.${colour}.version`,
+      version,
+      "a pinned image tag such as 6.7.1: 1-128 letters, digits, '_', '.' and '-', starting with a letter, digit or '_', not 'latest'",
+    );
+  }
+
+  const defaults = resolveTierDefaults(props);
+  if (defaults.autoscaling) {
+    const scaling = props.autoscaling ?? {};
+    const min = scaling.minReplicas ?? 2;
+    p.check(
+      isInteger(min, 2, Number.MAX_SAFE_INTEGER),
+      "autoscaling.minReplicas",
+      min,
+      "an integer of at least 2 (one replica per colour does not survive a node drain)",
+    );
+    if (scaling.maxReplicas !== undefined) {
+      p.check(
+        isInteger(scaling.maxReplicas, Math.max(1, min), Number.MAX_SAFE_INTEGER),
+        "autoscaling.maxReplicas",
+        scaling.maxReplicas,
+        `an integer of at least autoscaling.minReplicas (${min})`,
+      );
+    }
+    if (scaling.targetCpuUtilization !== undefined) {
+      p.check(
+        isInteger(scaling.targetCpuUtilization, 1, 100),
+        "autoscaling.targetCpuUtilization",
+        scaling.targetCpuUtilization,
+        "an integer percentage from 1 to 100",
+      );
+    }
+  }
+
+  if (props.monitoringNamespace !== undefined && !isToken(props.monitoringNamespace)) {
+    p.check(
+      DNS_1123_LABEL.test(props.monitoringNamespace),
+      "monitoringNamespace",
+      props.monitoringNamespace,
+      DNS_1123_EXPECTED,
+    );
+  }
+  if (props.preview?.header !== undefined) {
+    p.check(
+      HEADER_NAME.test(props.preview.header),
+      "preview.header",
+      props.preview.header,
+      "an HTTP header name of 1-40 letters, digits and '-' (the ALB limit)",
+    );
+  }
+  if (props.preview?.value !== undefined) {
+    p.check(
+      props.preview.value.length >= 1 && props.preview.value.length <= 128,
+      "preview.value",
+      props.preview.value,
+      "a header value of 1-128 characters (the ALB limit)",
+    );
+  }
+  if (props.sslPolicy !== undefined) {
+    p.check(
+      TLS12_POLICY.test(props.sslPolicy),
+      "sslPolicy",
+      props.sslPolicy,
+      `an ELB security policy that allows only TLS 1.2 or newer, such as ${DEFAULT_SSL_POLICY}`,
+    );
+  }
+  if (props.maxHistory !== undefined) {
+    p.check(
+      isInteger(props.maxHistory, 1, 100),
+      "maxHistory",
+      props.maxHistory,
+      "an integer from 1 to 100 (0 would keep every revision)",
+    );
+  }
+  if (props.timeoutSeconds !== undefined) {
+    p.check(
+      isInteger(props.timeoutSeconds, 1, 3600),
+      "timeoutSeconds",
+      props.timeoutSeconds,
+      "an integer number of seconds from 1 to 3600",
+    );
+  }
+  return [...p.problems];
+}
+
+/** The route that reaches the idle colour before it gets production traffic. */
+export interface PreviewRoute {
+  /** Host name (the app's host). */
+  readonly host: string;
+  /** Header name to send. */
+  readonly header: string;
+  /** Header value to send. */
+  readonly value: string;
+}
+
+/**
+ * One app released blue/green: its own namespace (pod readiness gates on), two pinned Helm
+ * releases `<name>-blue` and `<name>-green` that each render a Service with a selector fixed to
+ * their colour, and one ALB Ingress that splits traffic between the two Services by weight
+ * (both always listed, so the idle colour stays health-checked) plus a header-matched preview
+ * route to the idle colour. Ingress to the pods is denied except from the VPC (the ALB) and the
+ * monitoring namespace. Production adds a PodDisruptionBudget and an HPA per colour.
+ *
+ * A release step changes one thing: a new version changes only that colour's `helm_release`;
+ * a traffic shift or promotion changes only the Ingress annotations.
+ */
+export class BlueGreenRelease extends Construct {
+  /** The app name. */
+  readonly name: string;
+  /** Host name the app is served on. */
+  readonly host: string;
+  /** Name of the app namespace. */
+  readonly namespace: string;
+  /** The namespace resource (depend on it to create more things in the namespace). */
+  readonly namespaceResource: NamespaceV1;
+  /** The colour serving production traffic. */
+  readonly stableColour: Colour;
+  /** The other colour: where a new version is started and previewed. */
+  readonly idleColour: Colour;
+  /** Percentage of production traffic per colour (sums to 100). */
+  readonly weights: { readonly blue: number; readonly green: number };
+  /** How to reach the idle colour: send `header: value` to `host`. */
+  readonly previewRoute: PreviewRoute;
+  /** Helm release (and Service, Deployment) name per colour: `<name>-<colour>`. */
+  readonly releaseNames: Record<Colour, string>;
+  /** The Helm release per colour. */
+  readonly releases: Record<Colour, Release>;
+  /** The ALB Ingress. */
+  readonly ingress: IngressV1;
+  /** Host name of the ALB, once the controller has provisioned it. */
+  readonly loadBalancerHostname: string;
+  /** PodDisruptionBudget per colour (empty when turned off). */
+  readonly podDisruptionBudgets: Partial<Record<Colour, PodDisruptionBudgetV1>>;
+  /** HPA per colour (empty when autoscaling is off). */
+  readonly autoscalers: Partial<Record<Colour, HorizontalPodAutoscalerV2>>;
+
+  constructor(scope: Construct, id: string, props: BlueGreenReleaseProps) {
+    super(scope, id);
+    throwIfProblems(this, validateBlueGreenReleaseProps(props));
+
+    const { name, servicePort } = props;
+    const defaults = resolveTierDefaults(props);
+    const targetPort = props.targetPort ?? servicePort;
+    const metricsPort = props.metricsPort ?? targetPort;
+    const monitoringNamespace = props.monitoringNamespace ?? "monitoring";
+    const header = props.preview?.header ?? "X-Preview";
+    const headerValue = props.preview?.value ?? "true";
+    const colourValues = props.colourValues ?? defaultColourValues;
+    const colourSelector = props.colourSelector ?? defaultColourSelector;
+    const minReplicas = props.autoscaling?.minReplicas ?? 2;
+    const maxReplicas = props.autoscaling?.maxReplicas ?? Math.max(10, minReplicas);
+    const partOf = { "app.kubernetes.io/part-of": name };
+
+    this.name = name;
+    this.host = props.host;
+    this.namespace = props.namespace;
+    this.stableColour = props.release.stable;
+    this.idleColour = otherColour(props.release.stable);
+    this.weights = colourWeights(props.release);
+    this.previewRoute = { host: props.host, header, value: headerValue };
+    this.releaseNames = { blue: `${name}-blue`, green: `${name}-green` };
+
+    const podSecurity = props.podSecurityStandard ?? "baseline";
+    this.namespaceResource = new NamespaceV1(this, "namespace", {
+      metadata: {
+        name: props.namespace,
+        labels: {
+          ...partOf,
+          // The AWS Load Balancer Controller injects readiness gates: a pod is Ready only once
+          // the ALB target group sees it healthy, so `wait` and rolling updates honour the ALB.
+          "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+          "pod-security.kubernetes.io/enforce": podSecurity,
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/audit": "restricted",
+        },
+      },
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+    });
+    const namespace = this.namespaceResource.metadata.name;
+
+    // Deny all ingress to the namespace; each colour then admits only the ALB and monitoring.
+    const defaultDeny = new NetworkPolicyV1(this, "network-policy-default-deny", {
+      metadata: { name: "default-deny-ingress", namespace, labels: partOf },
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    });
+
+    this.releases = {} as Record<Colour, Release>;
+    this.podDisruptionBudgets = {};
+    this.autoscalers = {};
+    for (const colour of COLOURS) {
+      const releaseName = this.releaseNames[colour];
+      const selector = colourSelector(colour, releaseName);
+      const labels = { ...partOf, colour };
+
+      const allow = new NetworkPolicyV1(this, `network-policy-allow-${colour}`, {
+        metadata: { name: `${releaseName}-allow-alb-and-monitoring`, namespace, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              // ALB targets are pod IPs (target type ip): traffic and health checks come from
+              // the load balancer's addresses inside the VPC.
+              from: [{ ipBlock: { cidr: props.vpcCidr } }],
+              ports: [{ port: String(targetPort), protocol: "TCP" }],
+            },
+            {
+              from: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace },
+                  },
+                },
+              ],
+              ports: [{ port: String(metricsPort), protocol: "TCP" }],
+            },
+          ],
+        },
+      });
+
+      const sharedValues = props.values ?? {};
+      const values = deepMergeValues(
+        sharedValues,
+        colourValues(colour, props.release[colour].version, {
+          name,
+          sharedValues,
+          releaseName,
+          servicePort,
+          targetPort,
+          minReplicas: defaults.autoscaling ? minReplicas : undefined,
+          podDisruptionBudget: defaults.podDisruptionBudget,
+        }),
+      );
+      const release = new Release(this, `release-${colour}`, {
+        name: releaseName,
+        namespace,
+        createNamespace: false,
+        repository: props.chart.repository,
+        chart: props.chart.name,
+        version: props.chart.version,
+        values: [renderValues(values)],
+        // A failed install or upgrade rolls back by itself and removes what it created.
+        atomic: true,
+        wait: true,
+        cleanupOnFail: true,
+        maxHistory: props.maxHistory ?? 5,
+        timeout: props.timeoutSeconds ?? 600,
+        dependsOn: [defaultDeny, allow],
+      });
+      this.releases[colour] = release;
+
+      if (defaults.podDisruptionBudget) {
+        this.podDisruptionBudgets[colour] = new PodDisruptionBudgetV1(
+          this,
+          `pod-disruption-budget-${colour}`,
+          {
+            metadata: { name: releaseName, namespace, labels },
+            spec: { maxUnavailable: "1", selector: { matchLabels: selector } },
+          },
+        );
+      }
+      if (defaults.autoscaling) {
+        this.autoscalers[colour] = new HorizontalPodAutoscalerV2(this, `autoscaler-${colour}`, {
+          metadata: { name: releaseName, namespace, labels },
+          spec: {
+            minReplicas,
+            maxReplicas,
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: releaseName },
+            metric: [
+              {
+                type: "Resource",
+                resource: {
+                  name: "cpu",
+                  target: {
+                    type: "Utilization",
+                    averageUtilization: props.autoscaling?.targetCpuUtilization ?? 70,
+                  },
+                },
+              },
+            ],
+          },
+          dependsOn: [release],
+        });
+      }
+    }
+
+    const targetGroup = (colour: Colour, weight: number) => ({
+      serviceName: this.releaseNames[colour],
+      servicePort,
+      weight,
+    });
+    const forward = (groups: ReturnType<typeof targetGroup>[]) =>
+      JSON.stringify({ type: "forward", forwardConfig: { targetGroups: groups } });
+    const prefix = "alb.ingress.kubernetes.io";
+    const backend = (action: string) => ({
+      path: "/",
+      pathType: "Prefix",
+      backend: { service: { name: action, port: { name: "use-annotation" } } },
+    });
+
+    this.ingress = new IngressV1(this, "ingress", {
+      metadata: {
+        name,
+        namespace,
+        labels: partOf,
+        annotations: {
+          [`${prefix}/scheme`]: "internet-facing",
+          [`${prefix}/target-type`]: "ip",
+          [`${prefix}/listen-ports`]: JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+          [`${prefix}/ssl-redirect`]: "443",
+          [`${prefix}/ssl-policy`]: props.sslPolicy ?? DEFAULT_SSL_POLICY,
+          ...(props.certificateArn ? { [`${prefix}/certificate-arn`]: props.certificateArn } : {}),
+          [`${prefix}/healthcheck-path`]: props.healthPath,
+          [`${prefix}/load-balancer-attributes`]:
+            "routing.http.drop_invalid_header_fields.enabled=true",
+          // Both colours always listed, weight 0 included: the idle colour stays registered and
+          // health-checked, and a shift never creates or deletes a target group.
+          [`${prefix}/actions.${WEIGHTED_ACTION_NAME}`]: forward(
+            COLOURS.map((colour) => targetGroup(colour, this.weights[colour])),
+          ),
+          [`${prefix}/actions.${PREVIEW_ACTION_NAME}`]: forward([
+            targetGroup(this.idleColour, 100),
+          ]),
+          [`${prefix}/conditions.${PREVIEW_ACTION_NAME}`]: JSON.stringify([
+            {
+              field: "http-header",
+              httpHeaderConfig: { httpHeaderName: header, values: [headerValue] },
+            },
+          ]),
+        },
+      },
+      spec: {
+        ingressClassName: "alb",
+        tls: [{ hosts: [props.host] }],
+        rule: [
+          {
+            host: props.host,
+            // Listed first: the preview rule gets the higher ALB priority, so the header wins.
+            http: { path: [backend(PREVIEW_ACTION_NAME), backend(WEIGHTED_ACTION_NAME)] },
+          },
+        ],
+      },
+      waitForLoadBalancer: true,
+      dependsOn: COLOURS.map((colour) => this.releases[colour]),
+    });
+    this.loadBalancerHostname = this.ingress.status
+      .get(0)
+      .loadBalancer.get(0)
+      .ingress.get(0).hostname;
+  }
+}
