@@ -87,7 +87,9 @@ describe("InfrastructureStack offline mode", () => {
   const aws = offline.provider!.aws[0];
 
   test("local backend instead of S3", () => {
-    expect(offline.terraform!.backend).toEqual({ local: { path: "../prod-infrastructure/prod-infrastructure.tfstate" } });
+    expect(offline.terraform!.backend).toEqual({
+      local: { path: "../prod-infrastructure/prod-infrastructure.tfstate" },
+    });
   });
 
   test("placeholder credentials with every skip flag, no account pinning, no role", () => {
