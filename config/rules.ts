@@ -6,6 +6,8 @@ import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
 import { validateBlueGreenReleaseProps } from "../constructs/blue-green-release";
+import { validateStaticSiteProps } from "../constructs/static-site";
+import { validateAlarmsProps } from "../constructs/alarms";
 import type { Problem } from "../constructs/private/validation";
 import type { EnvironmentConfig } from "./schema";
 
@@ -55,6 +57,19 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
       problems.push({ ...p, field: `database.${p.field}` });
+    }
+  }
+  if (env.cdn && env.name && env.account) {
+    for (const p of validateStaticSiteProps({ ...env.cdn, name: env.name, account: env.account })) {
+      problems.push({
+        ...p,
+        field: p.field === "name" || p.field === "account" ? p.field : `cdn.${p.field}`,
+      });
+    }
+  }
+  if (env.alerts && env.name) {
+    for (const p of validateAlarmsProps({ name: env.name, email: env.alerts.email })) {
+      problems.push({ ...p, field: p.field === "name" ? p.field : `alerts.${p.field}` });
     }
   }
   for (const [name, app] of Object.entries(env.apps ?? {})) {

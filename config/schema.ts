@@ -7,8 +7,6 @@ import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../constructs/kubernetes-versions";
 
-const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -97,24 +95,40 @@ const database = z
   })
   .strict();
 
+// Value rules of the cdn section live in the StaticSite construct (validateStaticSiteProps).
 const cdn = z
   .object({
-    domainNames: z.array(z.string().regex(hostname, "a lowercase DNS host name")).optional(),
-    certificateArn: z
-      .string()
-      .regex(
-        /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
-        "an ACM certificate ARN",
-      )
-      .optional(),
-    webAclArn: z
-      .string()
-      .regex(
-        /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/,
-        "a global (CloudFront) WAFv2 web ACL ARN",
-      )
-      .optional(),
+    domainNames: z.array(z.string()).optional(),
+    certificateArn: z.string().optional(),
+    webAclArn: z.string().optional(),
     priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).optional(),
+    accessLogging: z.boolean().optional(),
+    accessLogRetentionDays: z.number().optional(),
+  })
+  .strict();
+
+const receiver = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("sns"),
+      /** @default the environment's alarm topic (alerts.email) */
+      topicArn: z.string().optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal("webhook"), secretName: z.string(), secretKey: z.string() }).strict(),
+]);
+
+const monitoring = z
+  .object({
+    receivers: z
+      .object({
+        critical: receiver.default({ type: "sns" }),
+        warning: receiver.default({ type: "sns" }),
+      })
+      .strict()
+      .default({}),
+    retentionDays: z.number().optional(),
+    storageGb: z.number().optional(),
   })
   .strict();
 
@@ -193,13 +207,9 @@ export const environmentSchema = z
       .optional(),
     database,
     cdn: cdn.default({}),
-    alerts: z
-      .object({
-        email: z
-          .string()
-          .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address such as oncall@example.com"),
-      })
-      .strict(),
+    // value rules: Alarms (validateAlarmsProps)
+    alerts: z.object({ email: z.string() }).strict(),
+    monitoring: monitoring.default({}),
     apps: z.record(app).default({}),
   })
   .strict();

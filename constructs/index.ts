@@ -48,3 +48,45 @@ export {
   type PreviewRoute,
   type HelmValues,
 } from "./blue-green-release";
+export {
+  StaticSite,
+  validateStaticSiteProps,
+  PRICE_CLASSES,
+  type StaticSiteProps,
+  type PriceClass,
+} from "./static-site";
+export {
+  Alarms,
+  validateAlarmsProps,
+  type AlarmsProps,
+  type IDatabaseMetrics,
+  type IDistributionMetrics,
+  type DatabaseAlarmOptions,
+  type DistributionAlarmOptions,
+} from "./alarms";
+export {
+  LoadBalancerController,
+  validateLoadBalancerControllerProps,
+  LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+  LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+  type LoadBalancerControllerProps,
+} from "./load-balancer-controller";
+export {
+  MetricsServer,
+  validateMetricsServerProps,
+  type MetricsServerProps,
+} from "./metrics-server";
+export {
+  Monitoring,
+  validateMonitoringProps,
+  MONITORING_CHART_VERSION,
+  ALERTMANAGER_SERVICE_ACCOUNT_NAME,
+  type MonitoringProps,
+  type AlertReceiver,
+  type AlertReceivers,
+} from "./monitoring";
+export {
+  loadBalancerControllerPolicy,
+  snsPublishPolicy,
+  type SnsPublishTarget,
+} from "./private/addon-policies";

@@ -4,6 +4,15 @@ import { Network } from "../constructs/network";
 import { KubernetesCluster } from "../constructs/kubernetes-cluster";
 import { ContainerRegistry } from "../constructs/container-registry";
 import { Database } from "../constructs/database";
+import { StaticSite } from "../constructs/static-site";
+import { Alarms } from "../constructs/alarms";
+import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
+import { ALERTMANAGER_SERVICE_ACCOUNT_NAME } from "../constructs/monitoring";
+import {
+  loadBalancerControllerPolicy,
+  snsPublishPolicy,
+} from "../constructs/private/addon-policies";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { clusterName, databaseIdentifier } from "../config/rules";
 import type { AwsEnvironment } from "../constructs/types";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
@@ -18,12 +27,26 @@ export class InfrastructureStack extends TerraformStack {
   readonly registry: ContainerRegistry;
   /** The PostgreSQL database. */
   readonly database: Database;
+  /** The S3 + CloudFront site. */
+  readonly site: StaticSite;
+  /** The alarm topic and alarms. */
+  readonly alarms: Alarms;
+  /** IRSA role of the AWS Load Balancer Controller (used by the workloads stack). */
+  readonly loadBalancerControllerRole: IamRole;
+  /** IRSA role of Alertmanager, when an alert receiver publishes to SNS. */
+  readonly alertmanagerRole?: IamRole;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const env = props.environment;
     configureBackend(this, id, props);
     awsProvider(this, props);
+    // CloudFront's certificates, logs and metrics live in us-east-1.
+    const usEast1 = awsProvider(this, props, {
+      id: "aws-us-east-1",
+      alias: "us_east_1",
+      region: "us-east-1",
+    });
     const aws: AwsEnvironment = { account: env.account, region: env.region };
 
     this.network = new Network(this, "network", {
@@ -65,6 +88,46 @@ export class InfrastructureStack extends TerraformStack {
       identifier: databaseIdentifier(env),
       tier: env.tier,
     });
+
+    this.site = new StaticSite(this, "site", {
+      ...env.cdn,
+      environment: aws,
+      usEast1Provider: usEast1,
+      name: env.name,
+      tier: env.tier,
+    });
+
+    this.alarms = new Alarms(this, "alarms", {
+      environment: aws,
+      usEast1Provider: usEast1,
+      name: env.name,
+      tier: env.tier,
+      email: env.alerts.email,
+    });
+    this.alarms.watchDatabase(this.database);
+    this.alarms.watchDistribution(this.site);
+
+    // Service-account roles of the platform add-ons installed by the workloads stack.
+    const lbc = LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
+    this.loadBalancerControllerRole = this.cluster.addServiceAccountRole(
+      lbc.namespace,
+      lbc.name,
+      loadBalancerControllerPolicy(),
+    );
+    const snsTopics = Object.values(env.monitoring.receivers).flatMap((receiver) =>
+      receiver.type !== "sns"
+        ? []
+        : receiver.topicArn
+          ? [{ topicArn: receiver.topicArn }]
+          : [{ topicArn: this.alarms.topicArn, kmsKeyArn: this.alarms.encryptionKey.keyArn }],
+    );
+    if (snsTopics.length > 0) {
+      this.alertmanagerRole = this.cluster.addServiceAccountRole(
+        "monitoring",
+        ALERTMANAGER_SERVICE_ACCOUNT_NAME,
+        snsPublishPolicy(snsTopics),
+      );
+    }
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });

@@ -1,6 +1,10 @@
 import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { BlueGreenRelease } from "../constructs/blue-green-release";
+import { LoadBalancerController } from "../constructs/load-balancer-controller";
+import { MetricsServer } from "../constructs/metrics-server";
+import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import type { EnvironmentConfig } from "../config/schema";
 import type { InfrastructureStack } from "./infrastructure-stack";
 import { kubernetesProviders } from "./kubernetes-providers";
 import { configureBackend, type PlatformStackProps } from "./settings";
@@ -18,12 +22,47 @@ export interface WorkloadsStackProps extends PlatformStackProps {
 export class WorkloadsStack extends TerraformStack {
   /** The blue/green release of every app, by app name. */
   readonly apps: Record<string, BlueGreenRelease>;
+  /** The AWS Load Balancer Controller (apps' Ingresses and readiness gates need it first). */
+  readonly loadBalancerController: LoadBalancerController;
+  /** metrics-server (HPAs need it). */
+  readonly metricsServer: MetricsServer;
+  /** kube-prometheus-stack with the runbook alert rules. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
     const env = props.environment;
     configureBackend(this, id, props);
-    kubernetesProviders(this, props.infrastructure.cluster, props);
+    const infrastructure = props.infrastructure;
+    kubernetesProviders(this, infrastructure.cluster, props);
+
+    this.loadBalancerController = new LoadBalancerController(this, "aws-load-balancer-controller", {
+      clusterName: infrastructure.cluster.clusterName,
+      region: env.region,
+      vpcId: infrastructure.network.vpcId,
+      roleArn: infrastructure.loadBalancerControllerRole.arn,
+    });
+    this.metricsServer = new MetricsServer(this, "metrics-server");
+    const receiver = (
+      r: EnvironmentConfig["monitoring"]["receivers"]["critical"],
+    ): AlertReceiver =>
+      r.type === "webhook"
+        ? r
+        : {
+            type: "sns",
+            topicArn: r.topicArn ?? infrastructure.alarms.topicArn,
+            roleArn: infrastructure.alertmanagerRole?.arn,
+          };
+    this.monitoring = new Monitoring(this, "monitoring", {
+      region: env.region,
+      tier: env.tier,
+      receivers: {
+        critical: receiver(env.monitoring.receivers.critical),
+        warning: receiver(env.monitoring.receivers.warning),
+      },
+      retentionDays: env.monitoring.retentionDays,
+      storageGb: env.monitoring.storageGb,
+    });
 
     this.apps = {};
     for (const [name, app] of Object.entries(env.apps)) {
@@ -33,6 +72,8 @@ export class WorkloadsStack extends TerraformStack {
         tier: env.tier,
         // the ALB reaches pod IPs from inside the VPC; the CIDR is data, no cross-stack reference
         vpcCidr: env.network.cidr,
+        // the controller's pod webhook must run before pods land in readiness-gate namespaces
+        dependsOn: [this.loadBalancerController.release],
       });
       this.apps[name] = release;
       // What the release tool reads: where the app lives, how to reach the idle colour, live weights.

@@ -96,7 +96,12 @@ export interface PlanJson {
     readonly address: string;
     readonly type: string;
     readonly name: string;
-    readonly change: { readonly actions: string[]; readonly after?: Record<string, unknown> };
+    readonly change: {
+      readonly actions: string[];
+      readonly after?: Record<string, unknown>;
+      /** Attributes known only after apply (e.g. ARNs of resources still to be created). */
+      readonly after_unknown?: Record<string, unknown>;
+    };
   }[];
   readonly planned_values?: unknown;
   readonly configuration?: unknown;

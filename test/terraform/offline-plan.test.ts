@@ -130,6 +130,43 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     ]);
   });
 
+  test("the static site: private encrypted bucket behind CloudFront with origin access control", () => {
+    expect(ofType("aws_s3_bucket_public_access_block").map(after)).toContainEqual(
+      expect.objectContaining({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      }),
+    );
+    expect(ofType("aws_cloudfront_origin_access_control").map(after)).toEqual([
+      expect.objectContaining({ signing_behavior: "always", signing_protocol: "sigv4" }),
+    ]);
+    const [distribution] = ofType("aws_cloudfront_distribution").map(after);
+    expect(distribution.aliases ?? []).toEqual(env.cdn.domainNames ?? []);
+  });
+
+  test("alarms notify an encrypted topic, CloudFront's from us-east-1", () => {
+    const alarms = ofType("aws_cloudwatch_metric_alarm").map(after);
+    expect(alarms.map((a) => a.metric_name).sort()).toEqual(
+      [
+        "5xxErrorRate",
+        "CPUUtilization",
+        "DatabaseConnections",
+        "FreeStorageSpace",
+        "FreeableMemory",
+      ].sort(),
+    );
+    // the topic ARNs are known only after apply: the plan marks both action lists unknown
+    for (const c of ofType("aws_cloudwatch_metric_alarm")) {
+      expect(c.change.after_unknown).toMatchObject({ alarm_actions: true, ok_actions: true });
+    }
+    expect(ofType("aws_sns_topic_subscription").map((c) => after(c).endpoint)).toEqual([
+      env.alerts.email,
+      env.alerts.email,
+    ]);
+  });
+
   test("every resource carries the default tags", () => {
     const vpc = after(ofType("aws_vpc")[0]);
     expect(vpc.tags_all).toMatchObject({

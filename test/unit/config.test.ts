@@ -272,6 +272,63 @@ describe("environment files", () => {
     expect(lines.join("\n")).toContain('database.instanceClass: received "db.t4g.large"; expected');
   });
 
+  test("cdn and alerts sections: domain names without a certificate, a certificate outside us-east-1, a bad e-mail", () => {
+    const noCertificate = problemsFor((raw) => delete raw.cdn.certificateArn);
+    expect(noCertificate).toEqual([
+      expect.stringMatching(/prod\.yaml: cdn\.certificateArn: received nothing; expected .*/),
+    ]);
+    const wrongRegion = problemsFor(
+      (raw) =>
+        (raw.cdn.certificateArn =
+          "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"),
+    );
+    expect(wrongRegion).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: cdn\.certificateArn: received "arn:aws:acm:eu-west-1:.*"; expected .*us-east-1/,
+      ),
+    ]);
+    expect(problemsFor((raw) => (raw.alerts.email = "oncall-at-example.com"))).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: alerts\.email: received "oncall-at-example\.com"; expected .*e-mail/,
+      ),
+    ]);
+  });
+
+  test("monitoring receivers: sns (the alarm topic by default) or webhook from a secret", () => {
+    expect(
+      problemsFor((raw) => (raw.monitoring = { receivers: { critical: { type: "pager" } } })),
+    ).toEqual([
+      expect.stringContaining('monitoring.receivers.critical.type: received "pager"; expected'),
+    ]);
+    const ok = rawEnvironment("prod") as Record<string, any>;
+    ok.monitoring = {
+      receivers: {
+        warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
+      },
+    };
+    const [loaded] = loadEnvironments(environmentFolder({ prod: ok }));
+    expect(loaded.config.monitoring.receivers).toEqual({
+      critical: { type: "sns" },
+      warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
+    });
+  });
+
+  test("apps: rules of the blue/green release, with apps.<name>.* field paths", () => {
+    const lines = problemsFor((raw) => {
+      raw.apps.web.release.canaryWeight = 120;
+      raw.apps.web.namespace = "default";
+      raw.apps.web.chart.version = "^6.7.0";
+    });
+    const fields = lines.map((l) => l.replace(/^\S+prod\.yaml: /, "").split(": received")[0]);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        "apps.web.release.canaryWeight",
+        "apps.web.namespace",
+        "apps.web.chart.version",
+      ]),
+    );
+  });
+
   test("reports every problem of every file in one message", () => {
     const prod = rawEnvironment("prod") as Record<string, any>;
     prod.account = "abc";
@@ -290,7 +347,7 @@ describe("environment files", () => {
     }
     expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
       "Invalid environment configuration: 6 problems in 2 files",
-      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, cdn, alerts, apps)',
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, cdn, alerts, monitoring, apps)',
       'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
       'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
       'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',

@@ -63,6 +63,19 @@ describe("InfrastructureStack providers and state", () => {
     });
   });
 
+  test("a us-east-1 provider alias, configured like the main one, for CloudFront's logs and metrics", () => {
+    const alias = prod.provider!.aws.find((p) => p.alias === "us_east_1")!;
+    expect(alias).toMatchObject({
+      region: "us-east-1",
+      allowed_account_ids: ["123456789012"],
+      default_tags: aws.default_tags,
+    });
+    const global = Object.values(prod.resource!.aws_cloudwatch_metric_alarm).filter(
+      (a) => a.provider === "aws.us_east_1",
+    );
+    expect(global.map((a) => a.metric_name)).toEqual(["5xxErrorRate"]);
+  });
+
   test("uses no data source that calls an AWS API", () => {
     const allowed = ["aws_iam_policy_document", "aws_partition"];
     expect(Object.keys(prod.data ?? {}).filter((type) => !allowed.includes(type))).toEqual([]);

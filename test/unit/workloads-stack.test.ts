@@ -112,3 +112,147 @@ describe("WorkloadsStack providers", () => {
     });
   });
 });
+
+describe("WorkloadsStack contents", () => {
+  const { workloads, infrastructure } = stacks("prod");
+  const releases = workloads.resource!.helm_release as Record<string, Record<string, any>>;
+  const byName = (name: string) => Object.values(releases).find((r) => r.name === name)!;
+  const remote =
+    /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-infrastructure\.outputs\.cross-stack-output-/;
+
+  test("platform add-ons and both colours of every app, all pinned", () => {
+    expect(
+      Object.values(releases)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(
+      [
+        "aws-load-balancer-controller",
+        "kube-prometheus-stack",
+        "metrics-server",
+        "web-blue",
+        "web-green",
+      ].sort(),
+    );
+    for (const r of Object.values(releases)) expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("the load balancer controller gets cluster name, VPC id and its IRSA role from the infrastructure stack", () => {
+    const values = JSON.parse(byName("aws-load-balancer-controller").values[0]);
+    expect(values.clusterName).toMatch(remote);
+    expect(values.vpcId).toMatch(remote);
+    expect(values.region).toBe("eu-west-1");
+    expect(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(remote);
+    const role = Object.values(infrastructure.resource!.aws_iam_role).find(
+      (r) => r.name === "prod-kube-system-aws-load-balancer-controller",
+    );
+    expect(role).toBeDefined();
+  });
+
+  test("app releases wait for the load balancer controller", () => {
+    const namespace = Object.values(workloads.resource!.kubernetes_namespace_v1).find(
+      (n) => (n.metadata as Record<string, any>).name === "web",
+    )!;
+    expect(namespace.depends_on).toEqual([
+      expect.stringMatching(/^helm_release\.aws-load-balancer-controller/),
+    ]);
+  });
+
+  test("alerts go to the environment's alarm topic through Alertmanager's own IRSA role", () => {
+    const values = JSON.parse(byName("kube-prometheus-stack").values[0]);
+    const receivers = values.alertmanager.config.receivers as {
+      name: string;
+      sns_configs?: { topic_arn: string }[];
+    }[];
+    for (const name of ["critical", "warning"]) {
+      expect(receivers.find((r) => r.name === name)!.sns_configs![0].topic_arn).toMatch(remote);
+    }
+    const role = Object.values(infrastructure.resource!.aws_iam_role).find(
+      (r) => r.name === "prod-monitoring-alertmanager",
+    );
+    expect(role).toBeDefined();
+    const inline = Object.values(infrastructure.resource!.aws_iam_role_policy).find((p) =>
+      String(p.role).includes("irsa-monitoring-alertmanager"),
+    )!;
+    expect(
+      JSON.parse(String(inline.policy))
+        .Statement.map((s: any) => s.Action)
+        .flat(),
+    ).toEqual(["sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"]);
+  });
+
+  test("no Alertmanager role when no receiver uses SNS", () => {
+    const webhook = { type: "webhook", secretName: "alert-webhooks", secretKey: "url" };
+    const { infrastructure: infra } = stacks(
+      "prod",
+      false,
+      (raw) => (raw.monitoring = { receivers: { critical: webhook, warning: webhook } }),
+    );
+    expect(Object.values(infra.resource!.aws_iam_role).map((r) => r.name)).not.toContain(
+      "prod-monitoring-alertmanager",
+    );
+  });
+
+  test("outputs what the release tool needs for every app", () => {
+    const output = workloads.output!.app_web.value as Record<string, any>;
+    expect(output).toMatchObject({
+      host: "app.example.com",
+      namespace: "web",
+      stable_colour: "blue",
+      idle_colour: "green",
+      weights: { blue: 100, green: 0 },
+      preview: { host: "app.example.com", header: "X-Preview", value: "true" },
+    });
+  });
+});
+
+describe("WorkloadsStack: a release step changes only what it should", () => {
+  const base = stacks("staging").workloads;
+  const diff = (edit: (raw: Record<string, any>) => void) => {
+    const changed = stacks("staging", false, edit).workloads;
+    const keys: string[] = [];
+    for (const [type, byName] of Object.entries(changed.resource ?? {})) {
+      for (const [name, config] of Object.entries(byName)) {
+        if (JSON.stringify(config) !== JSON.stringify(base.resource?.[type]?.[name]))
+          keys.push(`${type}.${name.replace(/_[0-9A-F]{8}$/, "")}`);
+      }
+    }
+    return keys;
+  };
+  const action = (json: StackJson) =>
+    JSON.parse(
+      (Object.values(json.resource!.kubernetes_ingress_v1)[0].metadata as Record<string, any>)
+        .annotations["alb.ingress.kubernetes.io/actions.blue-green"],
+    ).forwardConfig.targetGroups.map((t: any) => [t.serviceName, t.weight]);
+
+  test("the staging file's weights are in the weighted action (green stable, 10% canary)", () => {
+    expect(action(base)).toEqual([
+      ["web-blue", 10],
+      ["web-green", 90],
+    ]);
+  });
+
+  test("canaryWeight changes only the Ingress", () => {
+    expect(diff((raw) => (raw.apps.web.release.canaryWeight = 50))).toEqual([
+      "kubernetes_ingress_v1.app-web_ingress",
+    ]);
+    expect(
+      action(stacks("staging", false, (raw) => (raw.apps.web.release.canaryWeight = 50)).workloads),
+    ).toEqual([
+      ["web-blue", 50],
+      ["web-green", 50],
+    ]);
+  });
+
+  test("stable changes only the Ingress", () => {
+    expect(diff((raw) => (raw.apps.web.release.stable = "blue"))).toEqual([
+      "kubernetes_ingress_v1.app-web_ingress",
+    ]);
+  });
+
+  test("a colour's version changes only that colour's release", () => {
+    expect(diff((raw) => (raw.apps.web.release.blue.version = "6.7.2"))).toEqual([
+      "helm_release.app-web_release-blue",
+    ]);
+  });
+});

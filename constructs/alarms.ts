@@ -1,0 +1,455 @@
+import { Construct, type IConstruct } from "constructs";
+import { TerraformResource, Token, type TerraformProvider } from "cdktf";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { EncryptionKey } from "./encryption-key";
+import { policyJson } from "./private/iam";
+import {
+  gibToBytes,
+  instanceMemoryGib,
+  KNOWN_INSTANCE_FAMILIES,
+  postgresDefaultMaxConnections,
+} from "./private/alarms-instance-memory";
+import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { partitionOf, type AwsEnvironment, type Tier } from "./types";
+
+/**
+ * What the alarms need from a database (implemented by the `Database` construct). Pass the
+ * database object, not its ids as loose strings.
+ */
+export interface IDatabaseMetrics {
+  /** The RDS instance identifier (the `DBInstanceIdentifier` metric dimension). */
+  readonly identifier: string;
+  /** Allocated storage in GiB (the free-storage threshold is a share of it). */
+  readonly allocatedStorageGb: number;
+  /** The instance class, e.g. `db.r6g.large` (memory-based thresholds are derived from it). */
+  readonly instanceClass: string;
+}
+
+/** What the alarms need from a CloudFront distribution (implemented by `StaticSite`). */
+export interface IDistributionMetrics {
+  /** The CloudFront distribution id (the `DistributionId` metric dimension). */
+  readonly distributionId: string;
+}
+
+export interface AlarmsProps {
+  /** Account and region of the alarm topic and the database alarms. */
+  readonly environment: AwsEnvironment;
+  /** E-mail address subscribed to the alarm topics (each subscription must be confirmed once). */
+  readonly email: string;
+  /** AWS provider for us-east-1, where CloudFront metrics, their alarms and their topic live. */
+  readonly usEast1Provider: AwsProvider;
+  /** Prefix of topic, key alias and alarm names. @default the construct id */
+  readonly name?: string;
+  /** Tier: production protects the topic keys from destroy (a deleted key silences every alarm). @default "production" */
+  readonly tier?: Tier;
+}
+
+/** Options of {@link Alarms.watchDatabase}. */
+export interface DatabaseAlarmOptions {
+  /** Key of this database's alarms: construct id and part of the alarm names. @default the database construct's id, else its identifier */
+  readonly id?: string;
+  /** Memory of the instance class in GiB, for the FreeableMemory and DatabaseConnections thresholds. @default looked up from instanceClass in a built-in table of common classes (required for other classes) */
+  readonly memoryGib?: number;
+}
+
+/** Options of {@link Alarms.watchDistribution}. */
+export interface DistributionAlarmOptions {
+  /** Key of this distribution's alarms: construct id and part of the alarm names. @default the site construct's id, else the distribution id */
+  readonly id?: string;
+}
+
+/** The alarms of one database. */
+export interface DatabaseAlarms {
+  /** CPUUtilization above 80% for 3 of 3 five-minute periods. */
+  readonly cpu: CloudwatchMetricAlarm;
+  /** FreeStorageSpace below 10% of the allocated storage for 2 of 2 five-minute periods. */
+  readonly freeStorage: CloudwatchMetricAlarm;
+  /** FreeableMemory below 10% of the instance memory for 3 of 3 five-minute periods. */
+  readonly freeableMemory: CloudwatchMetricAlarm;
+  /** DatabaseConnections above 80% of PostgreSQL's default max_connections for 3 of 3 five-minute periods. */
+  readonly connections: CloudwatchMetricAlarm;
+}
+
+/** The alarms of one CloudFront distribution. */
+export interface DistributionAlarms {
+  /** 5xxErrorRate above 1% in 2 of 3 five-minute periods. */
+  readonly errorRate: CloudwatchMetricAlarm;
+}
+
+/** Database thresholds from the runbook. */
+export const DATABASE_THRESHOLDS = {
+  /** Alarm above this CPUUtilization, in percent. */
+  cpuPercent: 80,
+  /** Alarm below this share of allocated storage free, in percent. */
+  freeStoragePercent: 10,
+  /** Alarm below this share of instance memory freeable, in percent. */
+  freeableMemoryPercent: 10,
+  /** Alarm above this share of the default max_connections, in percent. */
+  connectionsPercent: 80,
+} as const;
+
+/** Distribution thresholds from the runbook. */
+export const DISTRIBUTION_THRESHOLDS = {
+  /** Alarm above this 5xxErrorRate, in percent. */
+  errorRatePercent: 1,
+} as const;
+
+const NAME = /^[A-Za-z0-9_-]{1,200}$/;
+const NAME_RULE =
+  "1-200 letters, digits, '-' and '_' (used in SNS topic, KMS alias and alarm names)";
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const CLOUDFRONT_REGION = "us-east-1";
+const FIVE_MINUTES = 300;
+
+/** The fields of {@link AlarmsProps} that are validated, plus the resolved name. */
+export type AlarmsValidationInput = Pick<AlarmsProps, "email"> & {
+  /** The alarms name (the `name` prop, or the construct id). */
+  readonly name: string;
+};
+
+/**
+ * Every problem with alarms props, with field paths named as the props. Shared with the
+ * environment-file validation (`alerts` section) so both say the same thing.
+ */
+export function validateAlarmsProps(props: AlarmsValidationInput): Problem[] {
+  const p = new ProblemList();
+  if (!isToken(props.email)) {
+    p.check(
+      EMAIL.test(props.email),
+      "email",
+      props.email,
+      "an e-mail address such as oncall@example.com",
+    );
+  }
+  if (!isToken(props.name)) p.check(NAME.test(props.name), "name", props.name, NAME_RULE);
+  return [...p.problems];
+}
+
+/** One encrypted topic with the e-mail subscription, in one region. */
+interface AlarmTopic {
+  readonly topic: SnsTopic;
+  readonly key: EncryptionKey;
+}
+
+/**
+ * Alarm notifications by e-mail: a KMS-encrypted SNS topic (customer key usable by CloudWatch for
+ * this topic only, TLS-only publishing, publishing limited to CloudWatch alarms of this account)
+ * with an e-mail subscription, and runbook alarms wired to it that notify on ALARM and on recovery
+ * (OK). `watchDatabase` adds RDS alarms; `watchDistribution` adds CloudFront alarms, which live in
+ * us-east-1 with a second topic there (created on first use: an alarm can only notify a topic in its
+ * own region).
+ */
+export class Alarms extends Construct {
+  /** The alarm topic in the environment's region. */
+  readonly topic: SnsTopic;
+  /** ARN of the alarm topic in the environment's region (wire other alarms here). */
+  readonly topicArn: string;
+  /** The customer key encrypting the topic. */
+  readonly encryptionKey: EncryptionKey;
+
+  private readonly name: string;
+  private readonly tier: Tier;
+  private readonly environment: AwsEnvironment;
+  private readonly email: string;
+  private readonly usEast1Provider: AwsProvider;
+  private readonly primary: AlarmTopic;
+  private cloudFrontTopic?: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    this.tier = props.tier ?? "production";
+    this.environment = props.environment;
+    this.email = props.email;
+    this.usEast1Provider = props.usEast1Provider;
+    const problems = new ProblemList();
+    problems.addAll(validateAlarmsProps({ email: props.email, name: this.name }));
+    const providerRegion = props.usEast1Provider.region;
+    if (providerRegion !== undefined && !isToken(providerRegion)) {
+      problems.check(
+        providerRegion === CLOUDFRONT_REGION,
+        "usEast1Provider",
+        providerRegion,
+        "an AwsProvider configured for region us-east-1",
+      );
+    }
+    throwIfProblems(this, problems.problems);
+
+    this.primary = this.alarmTopic(this, props.environment.region);
+    this.topic = this.primary.topic;
+    this.topicArn = this.primary.topic.arn;
+    this.encryptionKey = this.primary.key;
+  }
+
+  /** The topic in us-east-1 for CloudFront alarms, once a distribution is watched. */
+  get usEast1Topic(): SnsTopic | undefined {
+    return this.cloudFrontTopic?.topic;
+  }
+
+  /**
+   * Runbook alarms for an RDS PostgreSQL instance: CPU above 80%, free storage below 10% of the
+   * allocation, freeable memory below 10% of the instance memory, connections above 80% of the
+   * default max_connections. Missing data keeps the alarm state (a stopped instance neither pages
+   * nor reports a false recovery).
+   */
+  watchDatabase(database: IDatabaseMetrics, options: DatabaseAlarmOptions = {}): DatabaseAlarms {
+    const key = this.watchKey(
+      options.id,
+      database,
+      database.identifier,
+      "the database's identifier",
+    );
+    const group = new Construct(this, `database-${key}`);
+    const p = new ProblemList();
+    const storage = database.allocatedStorageGb;
+    if (!Token.isUnresolved(storage)) {
+      p.check(
+        Number.isFinite(storage) && storage > 0,
+        "allocatedStorageGb",
+        storage,
+        "a positive number of GiB known at synthesis (the free storage threshold is a share of it)",
+      );
+    } else {
+      p.check(false, "allocatedStorageGb", storage, "a number known at synthesis, not a token");
+    }
+    let memoryGib = options.memoryGib;
+    if (memoryGib !== undefined) {
+      p.check(
+        !Token.isUnresolved(memoryGib) && Number.isFinite(memoryGib) && memoryGib > 0,
+        "memoryGib",
+        memoryGib,
+        "a positive number of GiB",
+      );
+    } else {
+      memoryGib = isToken(database.instanceClass)
+        ? undefined
+        : instanceMemoryGib(database.instanceClass);
+      p.check(
+        memoryGib !== undefined,
+        "instanceClass",
+        database.instanceClass,
+        `an instance class of a family in the built-in memory table (${KNOWN_INSTANCE_FAMILIES.join(", ")}), or the memoryGib option`,
+      );
+    }
+    throwIfProblems(group, p.problems);
+    const memory = memoryGib!;
+
+    const topicArn = this.topicArn;
+    const base = {
+      namespace: "AWS/RDS",
+      dimensions: { DBInstanceIdentifier: database.identifier },
+      period: FIVE_MINUTES,
+      // RDS publishes every minute while the instance runs; a gap (stopped instance, maintenance)
+      // keeps the current state rather than paging or reporting a false recovery.
+      treatMissingData: "missing",
+    };
+    const prefix = `${this.name}-${key}`;
+    const t = DATABASE_THRESHOLDS;
+    const freeStorageBytes = Math.round(gibToBytes(storage) * (t.freeStoragePercent / 100));
+    const freeMemoryBytes = Math.round(gibToBytes(memory) * (t.freeableMemoryPercent / 100));
+    const maxConnections = postgresDefaultMaxConnections(memory);
+    const connections = Math.floor(maxConnections * (t.connectionsPercent / 100));
+    return {
+      cpu: this.alarm(group, "cpu-high", topicArn, {
+        ...base,
+        alarmName: `${prefix}-cpu-high`,
+        alarmDescription: `CPU of database ${key} above ${t.cpuPercent}% for 15 minutes.`,
+        metricName: "CPUUtilization",
+        statistic: "Average",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: t.cpuPercent,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+      }),
+      freeStorage: this.alarm(group, "free-storage-low", topicArn, {
+        ...base,
+        alarmName: `${prefix}-free-storage-low`,
+        alarmDescription: `Free storage of database ${key} below ${t.freeStoragePercent}% of ${storage} GiB for 10 minutes.`,
+        metricName: "FreeStorageSpace",
+        statistic: "Minimum",
+        comparisonOperator: "LessThanThreshold",
+        threshold: freeStorageBytes,
+        unit: "Bytes",
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+      }),
+      freeableMemory: this.alarm(group, "freeable-memory-low", topicArn, {
+        ...base,
+        alarmName: `${prefix}-freeable-memory-low`,
+        alarmDescription: `Freeable memory of database ${key} below ${t.freeableMemoryPercent}% of ${memory} GiB for 15 minutes.`,
+        metricName: "FreeableMemory",
+        statistic: "Average",
+        comparisonOperator: "LessThanThreshold",
+        threshold: freeMemoryBytes,
+        unit: "Bytes",
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+      }),
+      connections: this.alarm(group, "connections-high", topicArn, {
+        ...base,
+        alarmName: `${prefix}-connections-high`,
+        alarmDescription: `Connections to database ${key} above ${t.connectionsPercent}% of the default max_connections (${maxConnections}) for 15 minutes.`,
+        metricName: "DatabaseConnections",
+        statistic: "Maximum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: connections,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+      }),
+    };
+  }
+
+  /**
+   * Runbook alarm for a CloudFront distribution: 5xxErrorRate above 1%. CloudFront metrics exist
+   * only in us-east-1 (dimension Region=Global), so the alarm is created there and notifies the
+   * us-east-1 topic (created on first use). No data means no requests: not breaching.
+   */
+  watchDistribution(
+    site: IDistributionMetrics,
+    options: DistributionAlarmOptions = {},
+  ): DistributionAlarms {
+    const key = this.watchKey(options.id, site, site.distributionId, "the distribution id");
+    const group = new Construct(this, `distribution-${key}`);
+    const topic = this.usEast1AlarmTopic();
+    const percent = DISTRIBUTION_THRESHOLDS.errorRatePercent;
+    const errorRate = this.alarm(group, "5xx-error-rate-high", topic.topic.arn, {
+      alarmName: `${this.name}-${key}-5xx-error-rate-high`,
+      alarmDescription: `More than ${percent}% of the requests to distribution ${key} answered 5xx in 2 of 3 five-minute periods.`,
+      namespace: "AWS/CloudFront",
+      metricName: "5xxErrorRate",
+      dimensions: { DistributionId: site.distributionId, Region: "Global" },
+      statistic: "Average",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: percent,
+      // CloudFront publishes nothing for a period without requests: an idle site is healthy.
+      treatMissingData: "notBreaching",
+    });
+    useProvider(group, this.usEast1Provider);
+    return { errorRate };
+  }
+
+  /** The us-east-1 topic, created on first use (or the primary one when the environment is us-east-1). */
+  private usEast1AlarmTopic(): AlarmTopic {
+    if (this.environment.region === CLOUDFRONT_REGION) return this.primary;
+    if (!this.cloudFrontTopic) {
+      const scope = new Construct(this, CLOUDFRONT_REGION);
+      this.cloudFrontTopic = this.alarmTopic(scope, CLOUDFRONT_REGION);
+      useProvider(scope, this.usEast1Provider);
+    }
+    return this.cloudFrontTopic;
+  }
+
+  /** An encrypted topic with its key, policy and e-mail subscription, under `scope`. */
+  private alarmTopic(scope: Construct, region: string): AlarmTopic {
+    const { account } = this.environment;
+    const partition = partitionOf(region);
+    const topicName = `${this.name}-alarms`;
+    const topicArn = `arn:${partition}:sns:${region}:${account}:${topicName}`;
+    const key = new EncryptionKey(scope, "key", {
+      environment: { account, region },
+      description: `Alarm notifications of ${this.name} (SNS topic ${topicName})`,
+      alias: `${this.name}-alarms`,
+      preventDestroy: this.tier === "production",
+      statements: [
+        {
+          Sid: "CloudWatchAlarmsPublishToTopic",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          // In a key policy "*" means "this key".
+          Resource: "*",
+          // SNS always passes the topic ARN as encryption context: only this topic's messages.
+          Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+        },
+      ],
+    });
+    const topic = new SnsTopic(scope, "topic", {
+      name: topicName,
+      displayName: `${this.name} alarms`,
+      kmsMasterKeyId: key.keyArn,
+    });
+    new SnsTopicPolicy(scope, "topic-policy", {
+      arn: topic.arn,
+      policy: policyJson([
+        {
+          Sid: "CloudWatchAlarmsOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topic.arn,
+          Condition: {
+            StringEquals: { "aws:SourceAccount": account },
+            ArnLike: {
+              "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+            },
+          },
+        },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sns:Publish",
+          Resource: topic.arn,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]),
+    });
+    new SnsTopicSubscription(scope, "email-subscription", {
+      topicArn: topic.arn,
+      protocol: "email",
+      endpoint: this.email,
+    });
+    return { topic, key };
+  }
+
+  /** A metric alarm that notifies the topic on ALARM and on recovery (OK). */
+  private alarm(
+    scope: Construct,
+    id: string,
+    topicArn: string,
+    config: Omit<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "actionsEnabled">,
+  ): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(scope, id, {
+      ...config,
+      actionsEnabled: true,
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  }
+
+  /** The stable key of a watched resource (construct id and alarm-name part); throws when unusable. */
+  private watchKey(
+    explicit: string | undefined,
+    target: object,
+    fallback: string,
+    fallbackName: string,
+  ): string {
+    const key =
+      explicit ?? (Construct.isConstruct(target) ? (target as IConstruct).node.id : fallback);
+    const p = new ProblemList();
+    if (isToken(key)) {
+      p.check(false, "id", key, `an id option: ${fallbackName} is only known after apply`);
+    } else {
+      p.check(/^[A-Za-z0-9_-]{1,64}$/.test(key), "id", key, "1-64 letters, digits, '-' and '_'");
+    }
+    throwIfProblems(this, p.problems);
+    return key;
+  }
+}
+
+/** Puts every resource under `scope` on `provider` (e.g. the key and topic in us-east-1). */
+function useProvider(scope: IConstruct, provider: TerraformProvider): void {
+  for (const c of scope.node.findAll()) {
+    if (c instanceof TerraformResource) c.provider = provider;
+  }
+}

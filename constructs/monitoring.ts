@@ -1,0 +1,533 @@
+import { Construct } from "constructs";
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import {
+  addonRelease,
+  AWS_REGION,
+  checkChartVersion,
+  checkPattern,
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  IAM_ROLE_ARN,
+} from "./private/addon-release";
+import {
+  DEFAULT_HTTP_METRICS,
+  DEFAULT_THRESHOLDS,
+  runbookRuleGroups,
+  type AlertThresholds,
+  type HttpMetricNames,
+  type RuleGroup,
+} from "./private/monitoring-rules";
+import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import type { Tier } from "./types";
+
+export type { AlertThresholds, HttpMetricNames } from "./private/monitoring-rules";
+
+/** The pinned chart: kube-prometheus-stack 75.15.1 (Prometheus Operator v0.83.0). */
+export const MONITORING_CHART_VERSION = "75.15.1";
+
+/**
+ * Name of Alertmanager's service account. With an SNS receiver, the IRSA role that may publish
+ * (trust subject `system:serviceaccount:<namespace>:alertmanager`) is annotated on it.
+ */
+export const ALERTMANAGER_SERVICE_ACCOUNT_NAME = "alertmanager";
+
+/** Where Alertmanager sends one severity of alerts. */
+export type AlertReceiver =
+  | {
+      /** Publish to an SNS topic, signed with SigV4 (credentials from the IRSA role). */
+      readonly type: "sns";
+      /** ARN of the SNS topic. */
+      readonly topicArn: string;
+      /** IRSA role Alertmanager's service account assumes (see `snsPublishPolicy`). @default no annotation: credentials must come from an EKS Pod Identity association */
+      readonly roleArn?: string;
+    }
+  | {
+      /** POST to a webhook whose URL is read from a Kubernetes Secret (never from this program). */
+      readonly type: "webhook";
+      /** Name of the Secret in the monitoring namespace that holds the URL. */
+      readonly secretName: string;
+      /** Key of the URL in that Secret. */
+      readonly secretKey: string;
+    };
+
+/** The receivers alerts are routed to, by their `severity` label. */
+export interface AlertReceivers {
+  /** Receives `severity="critical"` alerts (page). */
+  readonly critical: AlertReceiver;
+  /** Receives `severity="warning"` alerts, and alerts without a known severity. */
+  readonly warning: AlertReceiver;
+}
+
+const SEVERITIES = ["critical", "warning"] as const;
+type Severity = (typeof SEVERITIES)[number];
+
+const SNS_TOPIC_ARN =
+  /^arn:aws(-cn|-us-gov)?:sns:([a-z]{2}(-gov)?-[a-z]+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export interface MonitoringProps {
+  /** Receivers of critical and warning alerts. */
+  readonly receivers: AlertReceivers;
+  /** AWS region of the cluster (SigV4 region for SNS topics given as unresolved references). */
+  readonly region: string;
+  /** Namespace created for the stack. @default "monitoring" */
+  readonly namespace?: string;
+  /** kube-prometheus-stack chart version (exact). @default "75.15.1" */
+  readonly chartVersion?: string;
+  /** Tier: production runs 2 Prometheus and 2 Alertmanager replicas with disruption budgets. @default "production" */
+  readonly tier?: Tier;
+  /** Runbook alert thresholds. @default 1% 5xx, p95 500 ms, CPU 80% and memory 90% of limit, more than 3 restarts in 15 min */
+  readonly alertThresholds?: AlertThresholds;
+  /** Application HTTP metric names the HTTP alerts read. @default http_requests_total{status}, http_request_duration_seconds_bucket */
+  readonly httpMetrics?: HttpMetricNames;
+  /** Days Prometheus keeps samples. @default 15 in production, 7 in development */
+  readonly retentionDays?: number;
+  /** Size of each Prometheus volume in GiB (retention by size stops at 90% of it). @default 50 in production, 20 in development */
+  readonly storageGb?: number;
+  /**
+   * Existing StorageClass for the Prometheus volumes (its parameters decide encryption).
+   * @default a StorageClass created here: `<namespace>-encrypted-gp3` (EBS CSI driver, gp3, encrypted)
+   */
+  readonly storageClassName?: string;
+  /**
+   * KMS key that encrypts the Prometheus volumes of the StorageClass created here. The EBS CSI
+   * driver's role must be allowed to use it.
+   * @default the account's AWS managed EBS key (`aws/ebs`)
+   */
+  readonly volumeKmsKeyArn?: string;
+  /**
+   * Existing Secret (keys `admin-user`, `admin-password`) with Grafana's admin login.
+   * @default none: the chart generates a random 40-character password into Secret `kube-prometheus-stack-grafana`
+   */
+  readonly grafanaAdminSecretName?: string;
+}
+
+/**
+ * Every problem with monitoring props, with field paths named as the props. Shared with the
+ * environment-file validation so both say the same thing.
+ */
+export function validateMonitoringProps(props: MonitoringProps): Problem[] {
+  const p = new ProblemList();
+  const receivers = props.receivers as Partial<AlertReceivers> | undefined;
+  if (typeof receivers !== "object" || receivers === null) {
+    p.check(false, "receivers", receivers, "an object with a critical and a warning receiver");
+  } else {
+    for (const severity of SEVERITIES) {
+      checkReceiver(p, `receivers.${severity}`, receivers[severity]);
+    }
+    const roles = SEVERITIES.map((s) => receivers[s]).map((r) =>
+      r?.type === "sns" ? r.roleArn : undefined,
+    );
+    if (
+      roles[0] !== undefined &&
+      roles[1] !== undefined &&
+      !isToken(roles[0]) &&
+      !isToken(roles[1])
+    ) {
+      p.check(
+        roles[0] === roles[1],
+        "receivers.warning.roleArn",
+        roles[1],
+        `the same role as receivers.critical.roleArn (${roles[0]}): Alertmanager has one service account`,
+      );
+    }
+  }
+  checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
+  if (props.namespace !== undefined) {
+    checkPattern(
+      p,
+      "namespace",
+      props.namespace,
+      DNS_LABEL,
+      "a DNS-1123 label: 1-63 lowercase letters, digits and '-'",
+    );
+  }
+  checkChartVersion(p, props.chartVersion);
+  const t = props.alertThresholds ?? {};
+  for (const key of ["httpErrorRatio", "cpuLimitRatio", "memoryLimitRatio"] as const) {
+    const v = t[key];
+    if (v !== undefined) {
+      p.check(
+        typeof v === "number" && v > 0 && v <= 1,
+        `alertThresholds.${key}`,
+        v,
+        "a ratio greater than 0 and at most 1 (0.01 = 1%)",
+      );
+    }
+  }
+  if (t.latencyP95Seconds !== undefined) {
+    p.check(
+      typeof t.latencyP95Seconds === "number" && t.latencyP95Seconds > 0,
+      "alertThresholds.latencyP95Seconds",
+      t.latencyP95Seconds,
+      "a number of seconds greater than 0 (0.5 = 500 ms)",
+    );
+  }
+  if (t.restartsIn15m !== undefined) {
+    p.check(
+      Number.isInteger(t.restartsIn15m) && t.restartsIn15m >= 0,
+      "alertThresholds.restartsIn15m",
+      t.restartsIn15m,
+      "a whole number of restarts, 0 or more",
+    );
+  }
+  const m = props.httpMetrics ?? {};
+  for (const key of ["requestsTotal", "durationBucket"] as const) {
+    if (m[key] !== undefined) {
+      checkPattern(p, `httpMetrics.${key}`, m[key], METRIC_NAME, "a Prometheus metric name");
+    }
+  }
+  if (m.durationBucket !== undefined && METRIC_NAME.test(m.durationBucket)) {
+    p.check(
+      m.durationBucket.endsWith("_bucket"),
+      "httpMetrics.durationBucket",
+      m.durationBucket,
+      "the _bucket series of a histogram, such as http_request_duration_seconds_bucket",
+    );
+  }
+  if (m.statusLabel !== undefined) {
+    checkPattern(
+      p,
+      "httpMetrics.statusLabel",
+      m.statusLabel,
+      LABEL_NAME,
+      "a Prometheus label name",
+    );
+  }
+  for (const key of ["retentionDays", "storageGb"] as const) {
+    const v = props[key];
+    if (v !== undefined) {
+      p.check(Number.isInteger(v) && v >= 1, key, v, "a whole number, 1 or more");
+    }
+  }
+  if (props.volumeKmsKeyArn !== undefined) {
+    checkPattern(
+      p,
+      "volumeKmsKeyArn",
+      props.volumeKmsKeyArn,
+      /^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:key\/[0-9a-f-]{36}$/,
+      "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+    );
+    p.check(
+      props.storageClassName === undefined,
+      "volumeKmsKeyArn",
+      props.volumeKmsKeyArn,
+      "no key when storageClassName names an existing StorageClass (its parameters decide encryption)",
+    );
+  }
+  for (const key of ["storageClassName", "grafanaAdminSecretName"] as const) {
+    if (props[key] !== undefined) {
+      checkPattern(
+        p,
+        key,
+        props[key],
+        DNS_SUBDOMAIN,
+        "a Kubernetes object name: lowercase letters, digits, '-' and '.'",
+      );
+    }
+  }
+  return [...p.problems];
+}
+
+function checkReceiver(p: ProblemList, field: string, receiver: unknown): void {
+  const r = receiver as Record<string, unknown> | undefined;
+  if (typeof r !== "object" || r === null || (r.type !== "sns" && r.type !== "webhook")) {
+    p.check(
+      false,
+      `${field}.type`,
+      typeof r === "object" && r !== null ? r.type : r,
+      `"sns" (with topicArn) or "webhook" (with secretName and secretKey)`,
+    );
+    return;
+  }
+  if (r.type === "sns") {
+    checkPattern(
+      p,
+      `${field}.topicArn`,
+      r.topicArn,
+      SNS_TOPIC_ARN,
+      "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts",
+    );
+    if (r.roleArn !== undefined) {
+      checkPattern(
+        p,
+        `${field}.roleArn`,
+        r.roleArn,
+        IAM_ROLE_ARN,
+        "an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager",
+      );
+    }
+    return;
+  }
+  checkPattern(
+    p,
+    `${field}.secretName`,
+    r.secretName,
+    DNS_SUBDOMAIN,
+    "the name of a Kubernetes Secret holding the webhook URL (never the URL itself)",
+  );
+  checkPattern(
+    p,
+    `${field}.secretKey`,
+    r.secretKey,
+    SECRET_KEY,
+    "a Secret data key: letters, digits, '-', '_' and '.'",
+  );
+}
+
+/**
+ * In-cluster monitoring: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager,
+ * Grafana, kube-state-metrics, node-exporter) in its own namespace, with the runbook's alert rules,
+ * Alertmanager routing critical and warning alerts to their receivers (SNS via IRSA, or a webhook
+ * whose URL stays in a Kubernetes Secret), and Grafana reachable only inside the cluster.
+ */
+export class Monitoring extends Construct {
+  /** The namespace resource. */
+  readonly namespaceResource: NamespaceV1;
+  /** Name of the monitoring namespace. */
+  readonly namespace: string;
+  /** The Helm release. */
+  readonly release: Release;
+  /** Helm release name. */
+  readonly releaseName: string;
+  /** The chart version installed. */
+  readonly chartVersion: string;
+  /** Alertmanager's service account name (annotated with the SNS receiver's role). */
+  readonly alertmanagerServiceAccountName: string;
+  /** Grafana's ClusterIP Service (reach it with `kubectl port-forward`). */
+  readonly grafanaServiceName: string;
+  /** Secret holding Grafana's admin login (`admin-user`, `admin-password`). */
+  readonly grafanaAdminSecretName: string;
+  /** The runbook alert rule groups deployed as a PrometheusRule. */
+  readonly alertRuleGroups: readonly RuleGroup[];
+  /** The encrypted StorageClass created for Prometheus (absent when `storageClassName` is given). */
+  readonly storageClass?: StorageClassV1;
+  /** StorageClass of the Prometheus volumes. */
+  readonly storageClassName: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    throwIfProblems(this, validateMonitoringProps(props));
+    const tier = props.tier ?? "production";
+    const production = tier === "production";
+    const namespaceName = props.namespace ?? "monitoring";
+    this.chartVersion = props.chartVersion ?? MONITORING_CHART_VERSION;
+    this.releaseName = "kube-prometheus-stack";
+    this.alertmanagerServiceAccountName = ALERTMANAGER_SERVICE_ACCOUNT_NAME;
+    this.grafanaServiceName = `${this.releaseName}-grafana`;
+    this.grafanaAdminSecretName = props.grafanaAdminSecretName ?? `${this.releaseName}-grafana`;
+
+    this.namespaceResource = new NamespaceV1(this, "namespace", {
+      metadata: {
+        name: namespaceName,
+        labels: { "app.kubernetes.io/part-of": "platform-monitoring" },
+      },
+    });
+    this.namespace = this.namespaceResource.metadata.name;
+
+    // Encryption at rest: the gp2 class EKS creates does not encrypt (unless the account encrypts
+    // EBS by default), so Prometheus gets its own encrypted gp3 class unless one is named.
+    if (props.storageClassName === undefined) {
+      this.storageClass = new StorageClassV1(this, "storage-class", {
+        metadata: {
+          name: `${namespaceName}-encrypted-gp3`,
+          labels: { "app.kubernetes.io/part-of": "platform-monitoring" },
+        },
+        storageProvisioner: "ebs.csi.aws.com",
+        parameters: {
+          type: "gp3",
+          encrypted: "true",
+          ...(props.volumeKmsKeyArn ? { kmsKeyId: props.volumeKmsKeyArn } : {}),
+        },
+        reclaimPolicy: production ? "Retain" : "Delete",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+      });
+      this.storageClassName = this.storageClass.metadata.name;
+    } else {
+      this.storageClassName = props.storageClassName;
+    }
+
+    this.alertRuleGroups = runbookRuleGroups(
+      { ...DEFAULT_THRESHOLDS, ...definedOnly(props.alertThresholds) },
+      { ...DEFAULT_HTTP_METRICS, ...definedOnly(props.httpMetrics) },
+    );
+
+    const receivers = props.receivers;
+    const snsRole = SEVERITIES.map((s) => receivers[s])
+      .map((r) => (r.type === "sns" ? r.roleArn : undefined))
+      .find((role) => role !== undefined);
+    const webhookSecrets = [
+      ...new Set(
+        SEVERITIES.map((s) => receivers[s]).flatMap((r) =>
+          r.type === "webhook" ? [r.secretName] : [],
+        ),
+      ),
+    ];
+
+    const prometheusReplicas = production ? 2 : 1;
+    const alertmanagerReplicas = production ? 2 : 1;
+    const storageGb = props.storageGb ?? (production ? 50 : 20);
+
+    this.release = addonRelease(this, "release", {
+      name: this.releaseName,
+      repository: "https://prometheus-community.github.io/helm-charts",
+      chart: "kube-prometheus-stack",
+      version: this.chartVersion,
+      namespace: this.namespace,
+      timeoutSeconds: 900,
+      values: {
+        // EKS runs the control plane: its components cannot be scraped, so their targets and
+        // default alerts would only report "down". kube-proxy binds its metrics to localhost.
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
+        defaultRules: {
+          create: true,
+          rules: {
+            etcd: false,
+            kubeControllerManager: false,
+            kubeSchedulerAlerting: false,
+            kubeSchedulerRecording: false,
+            kubeProxy: false,
+            windows: false,
+          },
+        },
+        additionalPrometheusRulesMap: {
+          "platform-runbook": { groups: this.alertRuleGroups },
+        },
+        alertmanager: {
+          enabled: true,
+          serviceAccount: {
+            create: true,
+            name: this.alertmanagerServiceAccountName,
+            annotations: snsRole ? { "eks.amazonaws.com/role-arn": snsRole } : {},
+          },
+          podDisruptionBudget: { enabled: alertmanagerReplicas > 1, minAvailable: 1 },
+          ingress: { enabled: false },
+          service: { type: "ClusterIP" },
+          config: {
+            route: {
+              receiver: "warning",
+              group_by: ["alertname", "namespace"],
+              group_wait: "30s",
+              group_interval: "5m",
+              repeat_interval: "12h",
+              routes: [
+                { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+                { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
+                { receiver: "null", matchers: ['severity =~ "info|none"'] },
+                {
+                  receiver: "critical",
+                  matchers: ['severity = "critical"'],
+                  repeat_interval: "1h",
+                },
+                { receiver: "warning", matchers: ['severity = "warning"'] },
+              ],
+            },
+            receivers: [
+              { name: "null" },
+              ...SEVERITIES.map((s) => receiverConfig(s, receivers[s], props.region)),
+            ],
+          },
+          alertmanagerSpec: {
+            replicas: alertmanagerReplicas,
+            secrets: webhookSecrets,
+            resources: {
+              requests: { cpu: "50m", memory: "128Mi" },
+              limits: { memory: "256Mi" },
+            },
+          },
+        },
+        grafana: {
+          enabled: true,
+          // The chart's default is the well-known "prom-operator": never use it.
+          adminPassword: "",
+          ...(props.grafanaAdminSecretName
+            ? {
+                admin: {
+                  existingSecret: props.grafanaAdminSecretName,
+                  userKey: "admin-user",
+                  passwordKey: "admin-password",
+                },
+              }
+            : {}),
+          service: { type: "ClusterIP" },
+          ingress: { enabled: false },
+          resources: {
+            requests: { cpu: "100m", memory: "256Mi" },
+            limits: { memory: "512Mi" },
+          },
+        },
+        prometheus: {
+          ingress: { enabled: false },
+          service: { type: "ClusterIP" },
+          podDisruptionBudget: { enabled: prometheusReplicas > 1, minAvailable: 1 },
+          prometheusSpec: {
+            replicas: prometheusReplicas,
+            retention: `${props.retentionDays ?? (production ? 15 : 7)}d`,
+            retentionSize: `${Math.floor(storageGb * 0.9)}GB`,
+            resources: production
+              ? { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }
+              : { requests: { cpu: "200m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+            storageSpec: {
+              volumeClaimTemplate: {
+                spec: {
+                  storageClassName: this.storageClassName,
+                  accessModes: ["ReadWriteOnce"],
+                  resources: { requests: { storage: `${storageGb}Gi` } },
+                },
+              },
+            },
+            // Pick up every team's ServiceMonitor, PodMonitor, Probe and PrometheusRule, not only
+            // those labelled with this release.
+            ruleSelectorNilUsesHelmValues: false,
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            podMonitorSelectorNilUsesHelmValues: false,
+            probeSelectorNilUsesHelmValues: false,
+          },
+        },
+      },
+    });
+  }
+}
+
+/** The Alertmanager receiver named after its severity. */
+function receiverConfig(name: Severity, receiver: AlertReceiver, region: string): object {
+  if (receiver.type === "sns") {
+    const arnRegion = isToken(receiver.topicArn)
+      ? undefined
+      : SNS_TOPIC_ARN.exec(receiver.topicArn)?.[2];
+    return {
+      name,
+      sns_configs: [
+        {
+          topic_arn: receiver.topicArn,
+          sigv4: { region: arnRegion ?? region },
+          send_resolved: true,
+        },
+      ],
+    };
+  }
+  return {
+    name,
+    webhook_configs: [
+      {
+        // The Prometheus Operator mounts each listed Secret at /etc/alertmanager/secrets/<name>.
+        url_file: `/etc/alertmanager/secrets/${receiver.secretName}/${receiver.secretKey}`,
+        send_resolved: true,
+      },
+    ],
+  };
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value ?? {}).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,87 @@
+/**
+ * IAM policies of the platform add-ons' service-account (IRSA) roles. The roles themselves are
+ * created in the infrastructure stack; the add-on constructs in the workloads stack only annotate
+ * their service accounts with the role ARN.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { policyJson, type PolicyStatement } from "./iam";
+import { isToken } from "./validation";
+
+/**
+ * The controller release whose published IAM policy is shipped in
+ * `constructs/policies/aws-load-balancer-controller.json` (chart 1.13.3 installs this release).
+ */
+export const LOAD_BALANCER_CONTROLLER_POLICY_VERSION = "v2.13.3";
+
+const SNS_TOPIC_ARN =
+  /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const KMS_KEY_ARN =
+  /^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:key\/[0-9a-f-]{36}$/;
+
+/**
+ * The AWS Load Balancer Controller's IAM policy, exactly as published upstream for
+ * {@link LOAD_BALANCER_CONTROLLER_POLICY_VERSION} (`docs/install/iam_policy.json`), rendered
+ * without whitespace (5.2 KB, under the 6 KB managed-policy limit).
+ *
+ * The published document is kept verbatim so upgrades are a file replacement that diffs cleanly
+ * against upstream. It is written for the `aws` partition (ARNs start with `arn:aws:`); China and
+ * GovCloud have their own upstream files. It contains no `*` or `service:*` action, but many
+ * statements use `Resource: "*"`: load balancers, target groups and security groups are created
+ * by the controller at run time, so the policy scopes them with `elbv2.k8s.aws/cluster` tag
+ * conditions instead of ARNs, and Describe* calls cannot be scoped at all.
+ */
+export function loadBalancerControllerPolicy(): string {
+  const file = join(__dirname, "..", "policies", "aws-load-balancer-controller.json");
+  return JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+}
+
+/** An SNS topic Alertmanager may publish to, and the KMS key encrypting it, if any. */
+export interface SnsPublishTarget {
+  /** ARN of the topic. */
+  readonly topicArn: string;
+  /** ARN of the topic's KMS key. @default the topic is not encrypted with a customer key */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * Lets Alertmanager publish to the given SNS topics only, and use their KMS keys through SNS
+ * only. Attach it to the IRSA role named in the `sns` alert receivers.
+ */
+export function snsPublishPolicy(targets: readonly SnsPublishTarget[]): string {
+  const problems: string[] = [];
+  targets.forEach(({ topicArn, kmsKeyArn }, i) => {
+    if (!isToken(topicArn) && !SNS_TOPIC_ARN.test(topicArn)) {
+      problems.push(
+        `targets[${i}].topicArn: received ${JSON.stringify(topicArn)}; expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts`,
+      );
+    }
+    if (kmsKeyArn !== undefined && !isToken(kmsKeyArn) && !KMS_KEY_ARN.test(kmsKeyArn)) {
+      problems.push(
+        `targets[${i}].kmsKeyArn: received ${JSON.stringify(kmsKeyArn)}; expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias`,
+      );
+    }
+  });
+  if (targets.length === 0) problems.push("targets: received []; expected at least one SNS topic");
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  const topics = [...new Set(targets.map((t) => t.topicArn))];
+  const keys = [...new Set(targets.flatMap((t) => (t.kmsKeyArn ? [t.kmsKeyArn] : [])))];
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "PublishAlerts",
+      Effect: "Allow",
+      Action: ["sns:Publish"],
+      Resource: topics.length === 1 ? topics[0] : topics,
+    },
+  ];
+  if (keys.length > 0) {
+    statements.push({
+      Sid: "UseTopicKeyThroughSns",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: keys.length === 1 ? keys[0] : keys,
+      Condition: { StringLike: { "kms:ViaService": "sns.*" } },
+    });
+  }
+  return policyJson(statements);
+}

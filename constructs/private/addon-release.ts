@@ -1,0 +1,81 @@
+/** What the platform add-on constructs share: the pinned Helm release shape and input patterns. */
+import type { Construct } from "constructs";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { isToken, type ProblemList } from "./validation";
+
+/** An exact chart version: no ranges, no `latest`, no leading `v` (Helm chart versions are bare semver). */
+export const EXACT_CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** A DNS-1123 label (namespace names). */
+export const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain (Secret and StorageClass names). */
+export const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Adds a problem when `value` is a resolved string that does not match `pattern`. */
+export function checkPattern(
+  p: ProblemList,
+  field: string,
+  value: unknown,
+  pattern: RegExp,
+  expected: string,
+): void {
+  if (isToken(value)) return;
+  p.check(typeof value === "string" && pattern.test(value), field, value, expected);
+}
+
+/** Adds a problem when an explicit chart version is not an exact version. */
+export function checkChartVersion(p: ProblemList, value: string | undefined): void {
+  if (value === undefined) return;
+  checkPattern(
+    p,
+    "chartVersion",
+    value,
+    EXACT_CHART_VERSION,
+    "an exact chart version such as 1.2.3 (no ranges, no 'latest', no leading 'v')",
+  );
+}
+
+/** Renders Helm values deterministically (JSON is YAML; every string stays quoted, tokens included). */
+export function renderValues(values: unknown): string {
+  return JSON.stringify(values, null, 2);
+}
+
+export interface AddonReleaseOptions {
+  /** Helm release name. */
+  readonly name: string;
+  /** Chart repository URL. */
+  readonly repository: string;
+  /** Chart name. */
+  readonly chart: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** Namespace of the release (must exist). */
+  readonly namespace: string;
+  /** Helm values, rendered with {@link renderValues}. */
+  readonly values: unknown;
+  /** Seconds Helm waits for the release to become ready before rolling back. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * A pinned, atomic Helm release: waits for readiness, rolls back and cleans up on failure, keeps a
+ * bounded history, never creates its namespace implicitly.
+ */
+export function addonRelease(scope: Construct, id: string, options: AddonReleaseOptions): Release {
+  return new Release(scope, id, {
+    name: options.name,
+    repository: options.repository,
+    chart: options.chart,
+    version: options.version,
+    namespace: options.namespace,
+    createNamespace: false,
+    values: [renderValues(options.values)],
+    atomic: true,
+    wait: true,
+    cleanupOnFail: true,
+    maxHistory: 5,
+    timeout: options.timeoutSeconds,
+  });
+}
