@@ -16,6 +16,7 @@ import {
   KNOWN_INSTANCE_FAMILIES,
   postgresDefaultMaxConnections,
 } from "./private/alarms-instance-memory";
+import { checkUsEast1Provider, CLOUDFRONT_REGION } from "./private/us-east-1";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { partitionOf, type AwsEnvironment, type Tier } from "./types";
 
@@ -105,7 +106,6 @@ const NAME = /^[A-Za-z0-9_-]{1,200}$/;
 const NAME_RULE =
   "1-200 letters, digits, '-' and '_' (used in SNS topic, KMS alias and alarm names)";
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const CLOUDFRONT_REGION = "us-east-1";
 const FIVE_MINUTES = 300;
 
 /** The fields of {@link AlarmsProps} that are validated, plus the resolved name. */
@@ -171,15 +171,7 @@ export class Alarms extends Construct {
     this.usEast1Provider = props.usEast1Provider;
     const problems = new ProblemList();
     problems.addAll(validateAlarmsProps({ email: props.email, name: this.name }));
-    const providerRegion = props.usEast1Provider.region;
-    if (providerRegion !== undefined && !isToken(providerRegion)) {
-      problems.check(
-        providerRegion === CLOUDFRONT_REGION,
-        "usEast1Provider",
-        providerRegion,
-        "an AwsProvider configured for region us-east-1",
-      );
-    }
+    checkUsEast1Provider(problems, props.usEast1Provider);
     throwIfProblems(this, problems.problems);
 
     this.primary = this.alarmTopic(this, props.environment.region);

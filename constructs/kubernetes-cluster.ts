@@ -9,7 +9,8 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { EncryptionKey } from "./encryption-key";
@@ -23,13 +24,7 @@ import {
   type PolicyStatement,
 } from "./private/iam";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
-import {
-  dnsSuffixOf,
-  partitionOf,
-  type AwsEnvironment,
-  type IKubernetesCluster,
-  type Tier,
-} from "./types";
+import { partitionOf, type AwsEnvironment, type IKubernetesCluster, type Tier } from "./types";
 
 /** A managed node group. */
 export interface NodeGroupOptions {
@@ -284,35 +279,14 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     });
 
     // Control-plane logs: we create the group EKS writes to, so it has retention and KMS.
-    const logGroupName = `/aws/eks/${name}/cluster`;
-    const logGroupArn = `arn:${partition}:logs:${region}:${account}:log-group:${logGroupName}`;
-    const logKey = new EncryptionKey(this, "log-key", {
+    this.logGroup = encryptedLogGroup(this, "log", {
       environment: props.environment,
+      name: `/aws/eks/${name}/cluster`,
+      retentionDays: props.logRetentionDays ?? (production ? 365 : 90),
       description: `Control-plane logs of EKS cluster ${name}`,
-      alias: `eks/${name}/logs`,
+      keyAlias: `eks/${name}/logs`,
       preventDestroy: production,
-      statements: [
-        {
-          Sid: "CloudWatchLogsUse",
-          Effect: "Allow",
-          Principal: { Service: `logs.${region}.${dnsSuffixOf(region)}` },
-          Action: [
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-          ],
-          Resource: "*",
-          Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
-        },
-      ],
-    });
-    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: logGroupName,
-      retentionInDays: props.logRetentionDays ?? (production ? 365 : 90),
-      kmsKeyId: logKey.keyArn,
-    });
+    }).group;
 
     this.clusterRole = new IamRole(this, "cluster-role", {
       name: roles.cluster,

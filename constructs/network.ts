@@ -9,14 +9,14 @@ import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { EncryptionKey } from "./encryption-key";
+import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { parseCidr } from "./private/cidr";
 import { policyJson, serviceTrustPolicy } from "./private/iam";
 import {
@@ -26,13 +26,7 @@ import {
   type SubnetTier,
 } from "./private/subnet-layout";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
-import {
-  dnsSuffixOf,
-  partitionOf,
-  type AwsEnvironment,
-  type NatGatewayMode,
-  type Tier,
-} from "./types";
+import { partitionOf, type AwsEnvironment, type NatGatewayMode, type Tier } from "./types";
 
 export type { SubnetPrefixLengths, SubnetTier } from "./private/subnet-layout";
 
@@ -298,35 +292,16 @@ export class Network extends Construct {
 
     // Flow logs: every packet decision, to a KMS-encrypted log group, through a scoped role.
     const partition = partitionOf(region);
-    const logGroupName = `/aws/vpc-flow-logs/${name}`;
-    const logGroupArn = `arn:${partition}:logs:${region}:${account}:log-group:${logGroupName}`;
-    const flowLogKey = new EncryptionKey(this, "flow-log-key", {
+    const flowLogs = encryptedLogGroup(this, "flow-log", {
       environment: props.environment,
+      name: `/aws/vpc-flow-logs/${name}`,
+      retentionDays: props.flowLogRetentionDays ?? 365,
       description: `Flow logs of VPC ${name}`,
-      alias: `${name}-flow-logs`,
+      keyAlias: `${name}-flow-logs`,
       preventDestroy: tier === "production",
-      statements: [
-        {
-          Sid: "CloudWatchLogsUse",
-          Effect: "Allow",
-          Principal: { Service: `logs.${region}.${dnsSuffixOf(region)}` },
-          Action: [
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-          ],
-          Resource: "*",
-          Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
-        },
-      ],
     });
-    this.flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
-      name: logGroupName,
-      retentionInDays: props.flowLogRetentionDays ?? 365,
-      kmsKeyId: flowLogKey.keyArn,
-    });
+    this.flowLogGroup = flowLogs.group;
+    const logGroupArn = flowLogs.arn;
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${name}-flow-logs`,
       description: `Delivers the flow logs of VPC ${name}`,

@@ -19,6 +19,7 @@ import { CloudwatchLogDelivery } from "@cdktf/provider-aws/lib/cloudwatch-log-de
 import { EncryptionKey } from "./encryption-key";
 import { policyJson, type PolicyStatement } from "./private/iam";
 import { BUCKET_NAME_RULE, isBucketName, isHostName } from "./private/static-site-names";
+import { checkUsEast1Provider, CLOUDFRONT_REGION } from "./private/us-east-1";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { partitionOf, type AwsEnvironment, type Tier } from "./types";
 
@@ -34,7 +35,6 @@ export const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6
 export const HSTS_MAX_AGE_SECONDS = 63072000;
 
 /** The region CloudFront reads certificates from and where its log delivery and WAF live. */
-const CLOUDFRONT_REGION = "us-east-1";
 
 export interface StaticSiteProps {
   /** Account and region of the buckets and keys (the distribution itself is global). */
@@ -238,15 +238,7 @@ export class StaticSite extends Construct {
     this.environment = props.environment;
     const problems = new ProblemList();
     problems.addAll(validateStaticSiteProps({ ...props, name: this.name, account }));
-    const providerRegion = props.usEast1Provider.region;
-    if (providerRegion !== undefined && !isToken(providerRegion)) {
-      problems.check(
-        providerRegion === CLOUDFRONT_REGION,
-        "usEast1Provider",
-        providerRegion,
-        "an AwsProvider configured for region us-east-1",
-      );
-    }
+    checkUsEast1Provider(problems, props.usEast1Provider);
     throwIfProblems(this, problems.problems);
 
     const name = this.name;

@@ -7,22 +7,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runMain } from "../stacks/run";
-import { readSynthesizedStacks } from "./lib/summary";
+import { selectStacks } from "./lib/summary";
 import { findProviderMirror, initValidatePlan } from "./lib/terraform";
 
 const selectors = process.argv.slice(2);
 const built = runMain();
 if (!built) process.exit(1);
 
-const stacks = readSynthesizedStacks(built.app.outdir).filter(
-  (s) =>
-    selectors.length === 0 ||
-    selectors.some((sel) => s.name === sel || s.name.startsWith(`${sel}-`)),
-);
-if (stacks.length === 0) {
-  process.stderr.write(`No stack matches ${selectors.join(", ")}\n`);
-  process.exit(1);
-}
+const stacks = selectStacks(built.app.outdir, selectors);
 const mirror = findProviderMirror();
 let failed = 0;
 for (const stack of stacks) {

@@ -48,3 +48,23 @@ export function formatSummary(stack: SynthesizedStack): string {
     ...entries.map(([type, n]) => `  ${type.padEnd(width)}  ${n}`),
   ].join("\n");
 }
+
+/**
+ * The synthesized stacks named by command-line selectors (`prod` selects every `prod-*` stack,
+ * `prod-workloads` one stack; none selects all). Exits 1 with a message when nothing matches.
+ */
+export function selectStacks(outdir: string, selectors: readonly string[]): SynthesizedStack[] {
+  const all = readSynthesizedStacks(outdir);
+  const selected = all.filter(
+    (s) =>
+      selectors.length === 0 ||
+      selectors.some((sel) => s.name === sel || s.name.startsWith(`${sel}-`)),
+  );
+  if (selected.length === 0) {
+    process.stderr.write(
+      `No stack matches ${selectors.join(", ")}; stacks: ${all.map((s) => s.name).join(", ")}\n`,
+    );
+    process.exit(1);
+  }
+  return selected;
+}
