@@ -1,0 +1,76 @@
+/**
+ * Issue 3, item 3, checked over everything the project synthesizes: no Allow statement grants
+ * "*" or "service:*", and Resource "*" appears only where the action cannot be scoped.
+ */
+import { Testing } from "cdktf";
+import { InfrastructureStack } from "../../stacks/infrastructure-stack";
+import { environment, policy, type StackJson } from "../helpers";
+
+/** Resource types whose attribute holds a policy document, and that attribute. */
+const POLICY_ATTRIBUTES: Record<string, string> = {
+  aws_iam_role_policy: "policy",
+  aws_iam_role: "assume_role_policy",
+  aws_kms_key: "policy",
+  aws_s3_bucket_policy: "policy",
+  aws_sns_topic_policy: "policy",
+};
+
+interface Found {
+  readonly where: string;
+  readonly statement: Record<string, unknown>;
+}
+
+function statements(json: StackJson): Found[] {
+  const found: Found[] = [];
+  for (const [type, attribute] of Object.entries(POLICY_ATTRIBUTES)) {
+    for (const [name, resource] of Object.entries(json.resource?.[type] ?? {})) {
+      if (resource[attribute] === undefined) continue;
+      for (const statement of policy(resource[attribute]).Statement)
+        found.push({ where: `${type}.${name}`, statement });
+    }
+  }
+  return found;
+}
+
+const list = (value: unknown): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
+
+describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
+  const json = JSON.parse(
+    Testing.synth(
+      new InfrastructureStack(Testing.app(), `${name}-infrastructure`, {
+        environment: environment(name),
+      }),
+    ),
+  ) as StackJson;
+  const all = statements(json);
+  const allows = all.filter((f) => f.statement.Effect === "Allow");
+
+  test("finds the policies it checks", () => {
+    expect(new Set(all.map((f) => f.where.split(".")[0]))).toEqual(
+      new Set(Object.keys(POLICY_ATTRIBUTES)),
+    );
+  });
+
+  test('no Allow statement grants "*" or "service:*"', () => {
+    const wildcards = allows.flatMap((f) =>
+      list(f.statement.Action)
+        .filter((a) => a === "*" || /^[a-z0-9-]+:\*$/.test(a))
+        .map((a) => `${f.where}: ${a}`),
+    );
+    expect(wildcards).toEqual([]);
+  });
+
+  test('Resource "*" only in key policies (meaning "this key") and the load balancer controller\'s published policy', () => {
+    const unscoped = allows
+      .filter((f) => list(f.statement.Resource).includes("*"))
+      .map(
+        (f) =>
+          f.where.split(".")[0] +
+          (f.where.includes("aws-load-balancer-controller") ? " (load balancer controller)" : ""),
+      );
+    expect(new Set(unscoped)).toEqual(
+      new Set(["aws_kms_key", "aws_iam_role_policy (load balancer controller)"]),
+    );
+  });
+});
