@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: how long the main job takes and how much memory it needs.
+ *
+ * - synth: `scripts/synth.ts` for every environment file (fresh process each run: module loading
+ *   included, as a user sees it), wall time and peak RSS, median of N runs;
+ * - import cost of a provider's barrel versus the deep imports we use (why lint forbids barrels).
+ *
+ * Prints figures only; it never fails on a number (performance is tracked, not asserted).
+ * Usage: npm run bench [-- <runs>]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(__dirname, "..");
+const runs = Number(process.argv[2] ?? 5);
+const tsx = join(root, "node_modules/tsx/dist/cli.mjs");
+
+/** Runs a node command with GNU time's peak RSS when available, else wall time only. */
+function measure(args: string[], cwd: string): { seconds: number; peakMb?: number } {
+  const started = process.hrtime.bigint();
+  const timeBinary = spawnSync("sh", ["-c", "command -v /usr/bin/time"], {
+    encoding: "utf8",
+  }).stdout.trim();
+  const result = timeBinary
+    ? spawnSync(timeBinary, ["-f", "%M", process.execPath, ...args], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, PLATFORM_ENV_DIR: join(root, "environments") },
+      })
+    : spawnSync(process.execPath, args, {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, PLATFORM_ENV_DIR: join(root, "environments") },
+      });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
+  const kb = timeBinary ? Number(result.stderr.trim().split("\n").pop()) : NaN;
+  return { seconds, peakMb: Number.isFinite(kb) ? kb / 1024 : undefined };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function report(label: string, samples: { seconds: number; peakMb?: number }[]): void {
+  const seconds = median(samples.map((s) => s.seconds)).toFixed(2);
+  const peaks = samples.flatMap((s) => (s.peakMb === undefined ? [] : [s.peakMb]));
+  const memory = peaks.length > 0 ? `, peak RSS ${median(peaks).toFixed(0)} MB` : "";
+  process.stdout.write(
+    `${label.padEnd(46)} median ${seconds} s${memory} (${samples.length} runs)\n`,
+  );
+}
+
+const synthSamples = Array.from({ length: runs }, () =>
+  measure([tsx, join(root, "scripts/synth.ts")], mkdtempSync(join(tmpdir(), "bench-synth-"))),
+);
+report("npm run synth (3 environments, 6 stacks)", synthSamples);
+
+const deep = `require("@cdktf/provider-aws/lib/vpc"); require("@cdktf/provider-aws/lib/eks-cluster");`;
+const barrel = `require("@cdktf/provider-aws");`;
+report(
+  "import 2 AWS provider classes by deep path",
+  Array.from({ length: runs }, () => measure(["-e", deep], root)),
+);
+report(
+  "import the @cdktf/provider-aws barrel",
+  Array.from({ length: Math.min(runs, 3) }, () => measure(["-e", barrel], root)),
+);
