@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../constructs/kubernetes-versions";
+import { AWS_REGION } from "../constructs/private/patterns";
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
@@ -13,19 +14,13 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1");
+const region = z.string().regex(AWS_REGION, "an AWS region such as eu-west-1");
 const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id as a quoted string");
 const roleArn = z
   .string()
   .regex(
     /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,64}$/,
     "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-deploy",
-  );
-const principalArn = z
-  .string()
-  .regex(
-    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/,
-    "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
   );
 const s3BucketName = z
   .string()
@@ -65,7 +60,7 @@ const cluster = z
     name: z.string().optional(),
     kubernetesVersion: z.enum(SUPPORTED_KUBERNETES_VERSIONS),
     endpointPublicAccessCidrs: z.array(cidrText).default([]),
-    admins: z.array(principalArn).default([]),
+    admins: z.array(z.string()).default([]), // value rule: validateKubernetesClusterProps
     nodeGroups: z.record(nodeGroup).refine((groups) => Object.keys(groups).length > 0, {
       message: "at least one node group",
     }),

@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import { TerraformResource, Token, type TerraformProvider } from "cdktf";
+import { TerraformResource, type TerraformProvider } from "cdktf";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
@@ -120,15 +120,13 @@ export type AlarmsValidationInput = Pick<AlarmsProps, "email"> & {
  */
 export function validateAlarmsProps(props: AlarmsValidationInput): Problem[] {
   const p = new ProblemList();
-  if (!isToken(props.email)) {
-    p.check(
-      EMAIL.test(props.email),
-      "email",
-      props.email,
-      "an e-mail address such as oncall@example.com",
-    );
-  }
-  if (!isToken(props.name)) p.check(NAME.test(props.name), "name", props.name, NAME_RULE);
+  p.checkValue(
+    props.email,
+    (v) => EMAIL.test(v),
+    "email",
+    "an e-mail address such as oncall@example.com",
+  );
+  p.checkValue(props.name, (v) => NAME.test(v), "name", NAME_RULE);
   return [...p.problems];
 }
 
@@ -201,7 +199,7 @@ export class Alarms extends Construct {
     const group = new Construct(this, `database-${key}`);
     const p = new ProblemList();
     const storage = database.allocatedStorageGb;
-    if (!Token.isUnresolved(storage)) {
+    if (!isToken(storage)) {
       p.check(
         Number.isFinite(storage) && storage > 0,
         "allocatedStorageGb",
@@ -214,7 +212,7 @@ export class Alarms extends Construct {
     let memoryGib = options.memoryGib;
     if (memoryGib !== undefined) {
       p.check(
-        !Token.isUnresolved(memoryGib) && Number.isFinite(memoryGib) && memoryGib > 0,
+        !isToken(memoryGib) && Number.isFinite(memoryGib) && memoryGib > 0,
         "memoryGib",
         memoryGib,
         "a positive number of GiB",

@@ -7,15 +7,12 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
 import { parseCidr } from "./private/cidr";
-import {
-  deepMergeValues,
-  renderValues,
-  type HelmValues,
-} from "./private/blue-green-release-values";
+import { ACM_CERTIFICATE_ARN, DNS_LABEL, HOST_NAME } from "./private/patterns";
+import { deepMergeValues, renderValues, type HelmValues } from "./private/helm-values";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import type { Tier } from "./types";
 
-export type { HelmValues } from "./private/blue-green-release-values";
+export type { HelmValues } from "./private/helm-values";
 
 /** The two colours of a blue/green app, in the order they are always listed. */
 export const COLOURS = ["blue", "green"] as const;
@@ -227,12 +224,9 @@ export type BlueGreenReleaseValidationInput = Omit<
   "vpcCidr" | "colourValues" | "colourSelector" | "dependsOn"
 > & { readonly vpcCidr?: string };
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const IMAGE_TAG = /^\w[\w.-]{0,127}$/;
-const CERTIFICATE_ARN = /^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
 const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-|$)/;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,40}$/;
 
@@ -294,7 +288,7 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
     );
   }
   if (!isToken(namespace)) {
-    p.check(DNS_1123_LABEL.test(namespace), "namespace", namespace, DNS_1123_EXPECTED);
+    p.check(DNS_LABEL.test(namespace), "namespace", namespace, DNS_1123_EXPECTED);
     p.check(
       namespace !== "default" && !namespace.startsWith("kube-"),
       "namespace",
@@ -304,39 +298,31 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
   }
 
   const chart = props.chart;
-  if (!isToken(chart.repository)) {
-    p.check(
-      /^(https:\/\/|oci:\/\/)\S+$/.test(chart.repository),
-      "chart.repository",
-      chart.repository,
-      "an https:// or oci:// chart repository URL",
-    );
-  }
-  if (!isToken(chart.name)) {
-    p.check(
-      /^[a-z0-9][a-z0-9._-]*$/.test(chart.name),
-      "chart.name",
-      chart.name,
-      "a chart name such as podinfo",
-    );
-  }
-  if (!isToken(chart.version)) {
-    p.check(
-      EXACT_VERSION.test(chart.version),
-      "chart.version",
-      chart.version,
-      "an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest')",
-    );
-  }
+  p.checkValue(
+    chart.repository,
+    (v) => /^(https:\/\/|oci:\/\/)\S+$/.test(v),
+    "chart.repository",
+    "an https:// or oci:// chart repository URL",
+  );
+  p.checkValue(
+    chart.name,
+    (v) => /^[a-z0-9][a-z0-9._-]*$/.test(v),
+    "chart.name",
+    "a chart name such as podinfo",
+  );
+  p.checkValue(
+    chart.version,
+    (v) => EXACT_VERSION.test(v),
+    "chart.version",
+    "an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest')",
+  );
 
-  if (!isToken(props.host)) {
-    p.check(
-      HOST_NAME.test(props.host),
-      "host",
-      props.host,
-      "a lowercase DNS host name such as app.example.com",
-    );
-  }
+  p.checkValue(
+    props.host,
+    (v) => HOST_NAME.test(v),
+    "host",
+    "a lowercase DNS host name such as app.example.com",
+  );
   const portExpected = "an integer port from 1 to 65535";
   p.check(isInteger(props.servicePort, 1, 65535), "servicePort", props.servicePort, portExpected);
   if (props.targetPort !== undefined) {
@@ -345,17 +331,15 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
   if (props.metricsPort !== undefined) {
     p.check(isInteger(props.metricsPort, 1, 65535), "metricsPort", props.metricsPort, portExpected);
   }
-  if (!isToken(props.healthPath)) {
-    p.check(
-      /^\/\S*$/.test(props.healthPath),
-      "healthPath",
-      props.healthPath,
-      "an HTTP path starting with /",
-    );
-  }
+  p.checkValue(
+    props.healthPath,
+    (v) => /^\/\S*$/.test(v),
+    "healthPath",
+    "an HTTP path starting with /",
+  );
   if (props.certificateArn !== undefined && !isToken(props.certificateArn)) {
     p.check(
-      CERTIFICATE_ARN.test(props.certificateArn),
+      ACM_CERTIFICATE_ARN.test(props.certificateArn),
       "certificateArn",
       props.certificateArn,
       "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/...",
@@ -424,7 +408,7 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
 
   if (props.monitoringNamespace !== undefined && !isToken(props.monitoringNamespace)) {
     p.check(
-      DNS_1123_LABEL.test(props.monitoringNamespace),
+      DNS_LABEL.test(props.monitoringNamespace),
       "monitoringNamespace",
       props.monitoringNamespace,
       DNS_1123_EXPECTED,

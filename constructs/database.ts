@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -83,11 +82,6 @@ export type DatabaseValidationInput = Pick<
   | "tier"
 >;
 
-/** True for a value that Terraform resolves later (string or number token): not validated. */
-function unresolved(value: unknown): boolean {
-  return isToken(value) || (typeof value === "number" && Token.isUnresolved(value));
-}
-
 /** The storage autoscaling ceiling used when none is given. */
 export function defaultMaxAllocatedStorageGb(allocatedStorageGb: number): number {
   return Math.min(allocatedStorageGb * 5, 65536);
@@ -130,7 +124,7 @@ export function validateDatabaseProps(props: DatabaseValidationInput): Problem[]
   }
 
   const instanceClass = props.instanceClass;
-  if (!unresolved(instanceClass)) {
+  if (!isToken(instanceClass)) {
     const match = /^db\.([a-z][a-z0-9]*)\.([a-z0-9][a-z0-9-]*)$/.exec(instanceClass);
     p.check(
       match !== null,
@@ -149,18 +143,16 @@ export function validateDatabaseProps(props: DatabaseValidationInput): Problem[]
   }
 
   const allocated = props.allocatedStorageGb;
-  const allocatedOk = !unresolved(allocated) && Number.isInteger(allocated);
-  if (!unresolved(allocated)) {
-    p.check(
-      allocatedOk && allocated >= 20 && allocated <= 65536,
-      "allocatedStorageGb",
-      allocated,
-      "an integer from 20 to 65536 (the gp3 limits for PostgreSQL)",
-    );
-  }
+  const allocatedOk = !isToken(allocated) && Number.isInteger(allocated);
+  p.checkValue(
+    allocated,
+    (v) => Number.isInteger(v) && v >= 20 && v <= 65536,
+    "allocatedStorageGb",
+    "an integer from 20 to 65536 (the gp3 limits for PostgreSQL)",
+  );
 
   const max = props.maxAllocatedStorageGb;
-  if (max !== undefined && !unresolved(max)) {
+  if (max !== undefined && !isToken(max)) {
     p.check(
       Number.isInteger(max) && max <= 65536,
       "maxAllocatedStorageGb",
@@ -179,7 +171,7 @@ export function validateDatabaseProps(props: DatabaseValidationInput): Problem[]
   }
 
   const retention = props.backupRetentionDays;
-  if (retention !== undefined && !unresolved(retention)) {
+  if (retention !== undefined && !isToken(retention)) {
     const inRange = Number.isInteger(retention) && retention >= 1 && retention <= 35;
     p.check(inRange, "backupRetentionDays", retention, "an integer from 1 to 35 (the RDS limits)");
     if (inRange) {
@@ -193,27 +185,27 @@ export function validateDatabaseProps(props: DatabaseValidationInput): Problem[]
   }
 
   const identifier = props.identifier;
-  if (identifier !== undefined && !unresolved(identifier)) {
-    p.check(
-      /^[a-z](?!.*--)[a-z0-9-]{0,62}$/.test(identifier) && !identifier.endsWith("-"),
-      "identifier",
+  if (identifier !== undefined) {
+    p.checkValue(
       identifier,
+      (v) => /^[a-z](?!.*--)[a-z0-9-]{0,62}$/.test(v) && !v.endsWith("-"),
+      "identifier",
       "an RDS identifier: 1-63 lowercase letters, digits and hyphens, letter first, no '--', not ending with '-'",
     );
   }
 
   const databaseName = props.databaseName;
-  if (databaseName !== undefined && !unresolved(databaseName)) {
-    p.check(
-      /^[a-z][a-z0-9_]{0,62}$/.test(databaseName),
-      "databaseName",
+  if (databaseName !== undefined) {
+    p.checkValue(
       databaseName,
+      (v) => /^[a-z][a-z0-9_]{0,62}$/.test(v),
+      "databaseName",
       "a database name: 1-63 lowercase letters, digits and _, letter first",
     );
   }
 
   const username = props.masterUsername;
-  if (username !== undefined && !unresolved(username)) {
+  if (username !== undefined && !isToken(username)) {
     p.check(
       /^[a-z][a-z0-9_]{0,15}$/.test(username),
       "masterUsername",

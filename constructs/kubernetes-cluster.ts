@@ -99,8 +99,8 @@ function isArm(instanceType: string): boolean {
   return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 }
 
-const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
-const NODE_GROUP_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
+/** EKS cluster and node group names: letters, digits, - and _, starting with a letter or digit. */
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/;
 
 /** Every problem with cluster props, fields named as the props. */
@@ -112,7 +112,7 @@ export function validateKubernetesClusterProps(
   const name = props.name;
   if (!isToken(name)) {
     p.check(
-      name.length >= 1 && name.length <= 100 && CLUSTER_NAME.test(name),
+      name.length >= 1 && name.length <= 100 && EKS_NAME.test(name),
       "name",
       name,
       "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
@@ -126,14 +126,12 @@ export function validateKubernetesClusterProps(
       );
     }
   }
-  if (!isToken(props.kubernetesVersion)) {
-    p.check(
-      (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(props.kubernetesVersion),
-      "kubernetesVersion",
-      props.kubernetesVersion,
-      `a Kubernetes version EKS supports: one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`,
-    );
-  }
+  p.checkValue(
+    props.kubernetesVersion,
+    (v) => (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(v),
+    "kubernetesVersion",
+    `a Kubernetes version EKS supports: one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`,
+  );
   (props.endpointPublicAccessCidrs ?? []).forEach((text, i) => {
     if (isToken(text)) return;
     const field = `endpointPublicAccessCidrs[${i}]`;
@@ -167,21 +165,19 @@ export function validateKubernetesClusterProps(
     );
   });
   (props.admins ?? []).forEach((arn, i) => {
-    if (!isToken(arn)) {
-      p.check(
-        PRINCIPAL_ARN.test(arn),
-        `admins[${i}]`,
-        arn,
-        "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
-      );
-    }
+    p.checkValue(
+      arn,
+      (v) => PRINCIPAL_ARN.test(v),
+      `admins[${i}]`,
+      "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
+    );
   });
   const groups = props.nodeGroups ?? DEFAULT_NODE_GROUPS;
   p.check(Object.keys(groups).length > 0, "nodeGroups", groups, "at least one node group");
   for (const [group, options] of Object.entries(groups)) {
     const field = `nodeGroups.${group}`;
     p.check(
-      group.length <= 63 && NODE_GROUP_NAME.test(group),
+      group.length <= 63 && EKS_NAME.test(group),
       field,
       group,
       "a node group name of 1-63 letters, digits, '-' and '_', starting with a letter or digit",

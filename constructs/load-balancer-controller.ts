@@ -3,12 +3,11 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import { LOAD_BALANCER_CONTROLLER_POLICY_VERSION } from "./private/addon-policies";
 import {
   addonRelease,
-  AWS_REGION,
   checkChartVersion,
   checkPattern,
   EXACT_CHART_VERSION,
-  IAM_ROLE_ARN,
 } from "./private/addon-release";
+import { AWS_REGION, IAM_ROLE_ARN } from "./private/patterns";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 
 /** The pinned chart: 1.13.3 installs controller v2.13.3, whose published IAM policy we ship. */

@@ -2,15 +2,14 @@ import { Construct } from "constructs";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
 import {
-  addonRelease,
   AWS_REGION,
-  checkChartVersion,
-  checkPattern,
   DNS_LABEL,
   DNS_SUBDOMAIN,
   IAM_ROLE_ARN,
-} from "./private/addon-release";
+  SNS_TOPIC_ARN,
+} from "./private/patterns";
 import {
   DEFAULT_HTTP_METRICS,
   DEFAULT_THRESHOLDS,
@@ -63,8 +62,6 @@ export interface AlertReceivers {
 const SEVERITIES = ["critical", "warning"] as const;
 type Severity = (typeof SEVERITIES)[number];
 
-const SNS_TOPIC_ARN =
-  /^arn:aws(-cn|-us-gov)?:sns:([a-z]{2}(-gov)?-[a-z]+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

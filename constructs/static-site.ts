@@ -19,6 +19,7 @@ import { CloudwatchLogDelivery } from "@cdktf/provider-aws/lib/cloudwatch-log-de
 import { EncryptionKey } from "./encryption-key";
 import { policyJson, type PolicyStatement } from "./private/iam";
 import { BUCKET_NAME_RULE, isBucketName, isHostName } from "./private/static-site-names";
+import { ACM_CERTIFICATE_ARN } from "./private/patterns";
 import { checkUsEast1Provider, CLOUDFRONT_REGION } from "./private/us-east-1";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { partitionOf, type AwsEnvironment, type Tier } from "./types";
@@ -88,7 +89,6 @@ export function staticSiteBucketNames(
   return { content: `${name}-${account}-content`, accessLogs: `${name}-${account}-access-logs` };
 }
 
-const ACM_ARN = /^arn:aws(-cn|-us-gov)?:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]+$/;
 const GLOBAL_WEB_ACL_ARN = /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/;
 
 /**
@@ -140,7 +140,7 @@ export function validateStaticSiteProps(props: StaticSiteValidationInput): Probl
     );
   }
   if (cert !== undefined && !isToken(cert)) {
-    const match = ACM_ARN.exec(cert);
+    const match = ACM_CERTIFICATE_ARN.exec(cert);
     p.check(
       match !== null,
       "certificateArn",

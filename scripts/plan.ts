@@ -4,8 +4,6 @@
  * credentials and no network (hashicorp/aws comes from the local provider mirror); stacks whose
  * providers are not in the mirror (kubernetes, helm) are skipped offline, with a note.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { runMain } from "../stacks/run";
 import { selectStacks } from "./lib/summary";
 import { findProviderMirror, initValidatePlan } from "./lib/terraform";
@@ -18,14 +16,8 @@ const stacks = selectStacks(built.app.outdir, selectors);
 const mirror = findProviderMirror();
 let failed = 0;
 for (const stack of stacks) {
-  const json = JSON.parse(readFileSync(join(stack.directory, "cdk.tf.json"), "utf8")) as {
-    terraform?: { required_providers?: Record<string, { source?: string }> };
-  };
   // cdktf writes short sources ("aws" for hashicorp/aws); only hashicorp/aws is in the mirror.
-  const providers = Object.values(json.terraform?.required_providers ?? {}).map(
-    (p) => p.source ?? "",
-  );
-  const unmirrored = providers.filter(
+  const unmirrored = stack.providerSources.filter(
     (source) => !["aws", "hashicorp/aws", "registry.terraform.io/hashicorp/aws"].includes(source),
   );
   if (built.offline && unmirrored.length > 0) {

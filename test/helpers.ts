@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { parse, stringify } from "yaml";
 import { parseEnvironment } from "../config/load";
 import type { EnvironmentConfig } from "../config/schema";
@@ -93,4 +94,19 @@ export function allowedActions(text: unknown): string[] {
   return policy(text)
     .Statement.filter((s) => s.Effect === "Allow")
     .flatMap((s) => (Array.isArray(s.Action) ? (s.Action as string[]) : [s.Action as string]));
+}
+
+/** The aliased us-east-1 provider the CloudFront-facing constructs take (region overridable to test the check). */
+export function usEast1Provider(stack: TerraformStack, region = "us-east-1"): AwsProvider {
+  return new AwsProvider(stack, "aws-us-east-1", { alias: "us_east_1", region });
+}
+
+/** The lines of the validation error `build` throws; fails the test when it throws nothing. */
+export function rejectionLines(build: () => unknown): string[] {
+  try {
+    build();
+  } catch (error) {
+    return (error as Error).message.split("\n");
+  }
+  throw new Error("expected the props to be rejected");
 }

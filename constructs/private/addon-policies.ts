@@ -3,10 +3,10 @@
  * created in the infrastructure stack; the add-on constructs in the workloads stack only annotate
  * their service accounts with the role ARN.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import publishedLoadBalancerControllerPolicy from "../policies/aws-load-balancer-controller.json";
 import { policyJson, type PolicyStatement } from "./iam";
 import { isToken } from "./validation";
+import { SNS_TOPIC_ARN } from "./patterns";
 
 /**
  * The controller release whose published IAM policy is shipped in
@@ -14,8 +14,6 @@ import { isToken } from "./validation";
  */
 export const LOAD_BALANCER_CONTROLLER_POLICY_VERSION = "v2.13.3";
 
-const SNS_TOPIC_ARN =
-  /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const KMS_KEY_ARN =
   /^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:key\/[0-9a-f-]{36}$/;
 
@@ -32,8 +30,7 @@ const KMS_KEY_ARN =
  * conditions instead of ARNs, and Describe* calls cannot be scoped at all.
  */
 export function loadBalancerControllerPolicy(): string {
-  const file = join(__dirname, "..", "policies", "aws-load-balancer-controller.json");
-  return JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+  return JSON.stringify(publishedLoadBalancerControllerPolicy);
 }
 
 /** An SNS topic Alertmanager may publish to, and the KMS key encrypting it, if any. */

@@ -1,17 +1,11 @@
 /** What the platform add-on constructs share: the pinned Helm release shape and input patterns. */
 import type { Construct } from "constructs";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { isToken, type ProblemList } from "./validation";
+import { renderValues, type HelmValues } from "./helm-values";
+import type { ProblemList } from "./validation";
 
 /** An exact chart version: no ranges, no `latest`, no leading `v` (Helm chart versions are bare semver). */
 export const EXACT_CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-/** A DNS-1123 label (namespace names). */
-export const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1123 subdomain (Secret and StorageClass names). */
-export const DNS_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Adds a problem when `value` is a resolved string that does not match `pattern`. */
 export function checkPattern(
@@ -21,8 +15,7 @@ export function checkPattern(
   pattern: RegExp,
   expected: string,
 ): void {
-  if (isToken(value)) return;
-  p.check(typeof value === "string" && pattern.test(value), field, value, expected);
+  p.checkValue(value, (v) => typeof v === "string" && pattern.test(v), field, expected);
 }
 
 /** Adds a problem when an explicit chart version is not an exact version. */
@@ -37,11 +30,6 @@ export function checkChartVersion(p: ProblemList, value: string | undefined): vo
   );
 }
 
-/** Renders Helm values deterministically (JSON is YAML; every string stays quoted, tokens included). */
-export function renderValues(values: unknown): string {
-  return JSON.stringify(values, null, 2);
-}
-
 export interface AddonReleaseOptions {
   /** Helm release name. */
   readonly name: string;
@@ -54,7 +42,7 @@ export interface AddonReleaseOptions {
   /** Namespace of the release (must exist). */
   readonly namespace: string;
   /** Helm values, rendered with {@link renderValues}. */
-  readonly values: unknown;
+  readonly values: HelmValues;
   /** Seconds Helm waits for the release to become ready before rolling back. */
   readonly timeoutSeconds: number;
 }

@@ -1,11 +1,10 @@
 /** Name and host rules used by the StaticSite construct (kept apart so they can be unit tested). */
 
-/** A lowercase DNS host name, optionally a wildcard (`*.example.com`), as CloudFront accepts in aliases. */
-const HOST_NAME = /^(\*\.)?(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+import { WILDCARD_HOST_NAME } from "./patterns";
 
 /** True when the value is a host name CloudFront accepts as an alias. */
 export function isHostName(value: string): boolean {
-  return HOST_NAME.test(value);
+  return WILDCARD_HOST_NAME.test(value);
 }
 
 /** Prefixes S3 reserves for its own bucket names. */

@@ -42,9 +42,9 @@ export function throwIfProblems(scope: IConstruct, problems: readonly Problem[])
   if (problems.length > 0) throw new ValidationError(scope.node.path, problems);
 }
 
-/** True when the value is (or contains) an unresolved cdktf token: such values are not validated. */
+/** True when the value is an unresolved cdktf token (string or number): such values are not validated. */
 export function isToken(value: unknown): boolean {
-  return typeof value === "string" && Token.isUnresolved(value);
+  return (typeof value === "string" || typeof value === "number") && Token.isUnresolved(value);
 }
 
 /**
@@ -57,6 +57,14 @@ export class ProblemList {
   /** Adds a problem unless `ok` holds. */
   check(ok: boolean, field: string, received: unknown, expected: string): void {
     if (!ok) this.items.push({ field, received, expected });
+  }
+
+  /**
+   * Adds a problem unless `value` passes `test`; a value Terraform only knows later (a token)
+   * is skipped, since it cannot be checked before Terraform runs.
+   */
+  checkValue<T>(value: T, test: (value: T) => boolean, field: string, expected: string): void {
+    if (!isToken(value)) this.check(test(value), field, value, expected);
   }
 
   /** Adds problems found elsewhere, with a prefix on their field paths. */

@@ -8,6 +8,8 @@ export interface SynthesizedStack {
   readonly directory: string;
   /** Resource count by Terraform type. */
   readonly resourceCounts: Record<string, number>;
+  /** Sources of the providers the stack requires, as cdktf writes them (`aws`, `helm`, ...). */
+  readonly providerSources: string[];
 }
 
 interface Manifest {
@@ -27,12 +29,21 @@ export function readSynthesizedStacks(outdir: string): SynthesizedStack[] {
   return Object.values(manifest.stacks).map((stack) => {
     const json = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as {
       resource?: Record<string, Record<string, unknown>>;
+      terraform?: { required_providers?: Record<string, { source?: string }> };
     };
     const resourceCounts: Record<string, number> = {};
     for (const [type, byName] of Object.entries(json.resource ?? {})) {
       resourceCounts[type] = Object.keys(byName).length;
     }
-    return { name: stack.name, directory: join(outdir, stack.workingDirectory), resourceCounts };
+    const providerSources = Object.values(json.terraform?.required_providers ?? {}).map(
+      (p) => p.source ?? "",
+    );
+    return {
+      name: stack.name,
+      directory: join(outdir, stack.workingDirectory),
+      resourceCounts,
+      providerSources,
+    };
   });
 }
 

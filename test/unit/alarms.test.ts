@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { TerraformOutput, Token } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import {
   Alarms,
   validateAlarmsProps,
@@ -19,6 +18,7 @@ import {
   synth,
   TEST_AWS,
   testStack,
+  usEast1Provider,
   type StackJson,
 } from "../helpers";
 
@@ -31,13 +31,10 @@ const GIB = 1024 ** 3;
 
 function setup(props: Partial<AlarmsProps> = {}, usEast1Region = "us-east-1") {
   const stack = testStack();
-  const usEast1Provider = new AwsProvider(stack, "aws-us-east-1", {
-    alias: "us_east_1",
-    region: usEast1Region,
-  });
+  const usEast1 = usEast1Provider(stack, usEast1Region);
   const alarms = new Alarms(stack, "alarms", {
     environment: TEST_AWS,
-    usEast1Provider,
+    usEast1Provider: usEast1,
     email: "oncall@example.com",
     name: "prod",
     ...props,

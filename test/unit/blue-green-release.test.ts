@@ -10,8 +10,8 @@ import {
   type Colour,
   type ReleaseState,
 } from "../../constructs/blue-green-release";
-import { deepMergeValues, renderValues } from "../../constructs/private/blue-green-release-values";
-import { only, resources, synth, testStack, type StackJson } from "../helpers";
+import { deepMergeValues, renderValues } from "../../constructs/private/helm-values";
+import { only, rejectionLines, resources, synth, testStack, type StackJson } from "../helpers";
 
 const BASE: BlueGreenReleaseProps = {
   name: "web",
@@ -94,12 +94,7 @@ function differences(a: unknown, b: unknown, path: string[] = []): string[] {
 
 /** Problem lines of a failing construction, without the construct path prefix check. */
 function problems(overrides: Overrides): string[] {
-  try {
-    app(overrides);
-  } catch (error) {
-    return (error as Error).message.split("\n");
-  }
-  throw new Error("expected the props to be rejected");
+  return rejectionLines(() => app(overrides));
 }
 
 describe("BlueGreenRelease weighted routing", () => {

@@ -11,6 +11,7 @@ import {
   synth,
   TEST_AWS,
   testStack,
+  rejectionLines,
   type StackJson,
 } from "../helpers";
 
@@ -324,14 +325,7 @@ describe("KubernetesCluster.addServiceAccountRole", () => {
 });
 
 describe("KubernetesCluster validation", () => {
-  const fails = (props: Partial<KubernetesClusterProps>) => {
-    try {
-      cluster(props);
-    } catch (error) {
-      return (error as Error).message.split("\n");
-    }
-    throw new Error("expected a validation error");
-  };
+  const fails = (props: Partial<KubernetesClusterProps>) => rejectionLines(() => cluster(props));
 
   test("fails when the Kubernetes version is not supported", () => {
     expect(fails({ kubernetesVersion: "1.25" })).toEqual([

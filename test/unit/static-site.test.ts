@@ -15,6 +15,7 @@ import {
   synth,
   TEST_AWS,
   testStack,
+  usEast1Provider,
   type StackJson,
 } from "../helpers";
 
@@ -24,13 +25,10 @@ const WEB_ACL =
 
 function site(props: Partial<StaticSiteProps> = {}, usEast1Region = "us-east-1") {
   const stack = testStack();
-  const usEast1Provider = new AwsProvider(stack, "aws-us-east-1", {
-    alias: "us_east_1",
-    region: usEast1Region,
-  });
+  const usEast1 = usEast1Provider(stack, usEast1Region);
   const construct = new StaticSite(stack, "site", {
     environment: TEST_AWS,
-    usEast1Provider,
+    usEast1Provider: usEast1,
     name: "prod-web",
     ...props,
   });

@@ -1,4 +1,4 @@
-/** Helm values handling for BlueGreenRelease: deep merge and a deterministic rendering. */
+/** Helm values of every release: deep merge and a deterministic rendering (sorted keys). */
 
 /** Helm values: a YAML/JSON object. */
 export type HelmValues = Record<string, unknown>;
