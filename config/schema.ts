@@ -146,6 +146,7 @@ const app = z
       .optional(),
     values: z.record(z.unknown()).default({}),
     podDisruptionBudget: z.boolean().optional(),
+    podSecurityStandard: z.enum(["baseline", "restricted"]).optional(),
     autoscaling: z
       .object({
         enabled: z.boolean().optional(),

@@ -9,6 +9,7 @@ import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizo
 import { parseCidr } from "./private/cidr";
 import { ACM_CERTIFICATE_ARN, DNS_LABEL, HOST_NAME } from "./private/patterns";
 import { deepMergeValues, renderValues, type HelmValues } from "./private/helm-values";
+import { restrictedProblems } from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import type { Tier } from "./types";
 
@@ -112,16 +113,46 @@ export type ColourSelectorFunction = (
 ) => Record<string, string>;
 
 /**
- * The default per-colour values, written for the podinfo chart (6.7.x) and charts made with
- * `helm create`:
+ * Values the platform puts UNDER the app's shared values (the app's `values` override them),
+ * written for podinfo 6.7.x and charts made with `helm create`, which both read top-level
+ * `resources` and a container-level `securityContext`:
+ * - `resources`: requests of 100m CPU and 64Mi memory, limits of 1 CPU and 128Mi memory. podinfo's
+ *   own request is 1m CPU (`values.yaml`), so an HPA aiming at 70% of it would sit at its maximum;
+ * - `securityContext`: passes the Pod Security `restricted` standard: non-root as the numeric UID
+ *   and GID of the podinfo image's `app` user (100/101, the values podinfo's own Timoni module
+ *   uses), no privilege escalation, every capability dropped, RuntimeDefault seccomp and a
+ *   read-only root filesystem (podinfo writes only to its `/data` emptyDir).
+ */
+export const DEFAULT_APP_VALUES: HelmValues = {
+  resources: {
+    requests: { cpu: "100m", memory: "64Mi" },
+    limits: { cpu: "1", memory: "128Mi" },
+  },
+  securityContext: {
+    runAsNonRoot: true,
+    runAsUser: 100,
+    runAsGroup: 101,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  },
+};
+
+/**
+ * The default per-colour values (merged OVER the app's shared values), written for the podinfo
+ * chart 6.7.x:
  * - `fullnameOverride: <name>-<colour>`: the Service and Deployment are named `<name>-<colour>`,
- *   and the Service selector (`app.kubernetes.io/instance: <name>-<colour>`) is fixed to the
- *   colour's pods;
+ *   and podinfo's only selector label, `app.kubernetes.io/name`, is that full name
+ *   (`templates/_helpers.tpl`), so the Service selector is fixed to the colour's pods;
  * - `image.tag`: the colour's version;
  * - `podLabels.colour` (charts made with `helm create`; podinfo 6.7.1 has no such value and
  *   ignores it) and `podAnnotations.colour` (podinfo);
  * - `service.externalPort`/`service.httpPort` (podinfo): the Service on `servicePort`, the
  *   container on `targetPort`;
+ * - `serviceMonitor.enabled: true` (podinfo): a ServiceMonitor per colour that scrapes `/metrics`
+ *   on the `http` port; Prometheus labels each series with `service="<name>-<colour>"`, so the
+ *   colours' error rates and latencies can be told apart;
  * - when an HPA manages the colour: `replicaCount` = the larger of its minReplicas and a shared
  *   `replicaCount` (Helm resets `replicas` on every upgrade; this keeps that reset at or above
  *   the autoscaler's floor) and `hpa.enabled: false` (one autoscaler per Deployment);
@@ -134,6 +165,7 @@ export const defaultColourValues: ColourValuesFunction = (colour, version, conte
   podLabels: { colour },
   podAnnotations: { colour },
   service: { externalPort: context.servicePort, httpPort: context.targetPort },
+  serviceMonitor: { enabled: true },
   ...(context.minReplicas !== undefined
     ? {
         replicaCount: Math.max(
@@ -148,8 +180,21 @@ export const defaultColourValues: ColourValuesFunction = (colour, version, conte
   ...(context.podDisruptionBudget ? { podDisruptionBudget: null } : {}),
 });
 
-/** The default colour selector: the release-name label every `helm create`-style chart sets on its pods. */
+/**
+ * The default colour selector, podinfo's: its pods, Service, ServiceMonitor and PDB select
+ * `app.kubernetes.io/name: <fullname>` and nothing else (`templates/_helpers.tpl`
+ * `podinfo.selectorLabels`), and the default values make the full name `<name>-<colour>`.
+ */
 export const defaultColourSelector: ColourSelectorFunction = (_colour, releaseName) => ({
+  "app.kubernetes.io/name": releaseName,
+});
+
+/**
+ * The colour selector of charts made with `helm create`: their selector labels are
+ * `app.kubernetes.io/name: <chart name>` and `app.kubernetes.io/instance: <release name>`, and only
+ * the release name tells the colours apart.
+ */
+export const releaseInstanceColourSelector: ColourSelectorFunction = (_colour, releaseName) => ({
   "app.kubernetes.io/instance": releaseName,
 });
 
@@ -168,8 +213,12 @@ export interface BlueGreenReleaseProps {
   readonly healthPath: string;
   /** Release state: stable colour, canary weight and the version of each colour. */
   readonly release: ReleaseState;
-  /** IPv4 CIDR of the VPC: the source of ALB traffic to the pods (target type ip). May be a token. */
-  readonly vpcCidr: string;
+  /**
+   * IPv4 CIDRs where the internet-facing ALB's network interfaces live (the VPC's public subnets):
+   * the only sources admitted to the pod port, for traffic and health checks (target type ip).
+   * Never the whole VPC: that would admit every pod of every namespace. Entries may be tokens.
+   */
+  readonly loadBalancerCidrs: readonly string[];
   /**
    * ACM certificate ARN for the HTTPS listener.
    * @default none: the AWS Load Balancer Controller discovers an ACM certificate matching `host`
@@ -178,16 +227,28 @@ export interface BlueGreenReleaseProps {
   /** Helm values shared by both colours (the per-colour values are merged over them). @default {} */
   readonly values?: HelmValues;
   /**
+   * Values under `values` (the app's shared values override them key by key): the platform's
+   * defaults for the chart. Pass `{}` for a chart whose values are laid out differently.
+   * @default DEFAULT_APP_VALUES (realistic requests and limits, a `restricted` securityContext)
+   */
+  readonly defaultValues?: HelmValues;
+  /**
    * Hook returning the values one colour adds over `values` (deep merge; they win).
-   * @default defaultColourValues (full name `<name>-<colour>`, image tag = version, colour label)
+   * @default defaultColourValues (full name `<name>-<colour>`, image tag = version, ServiceMonitor)
    */
   readonly colourValues?: ColourValuesFunction;
   /**
    * Hook returning the labels that select one colour's pods (used by the PodDisruptionBudget and
    * the NetworkPolicy); must agree with the Service selector the chart renders.
-   * @default defaultColourSelector (`app.kubernetes.io/instance: <name>-<colour>`)
+   * @default defaultColourSelector (podinfo: `app.kubernetes.io/name: <name>-<colour>`)
    */
   readonly colourSelector?: ColourSelectorFunction;
+  /**
+   * Dotted path of the app container's CPU request in the merged values. The HPA scales on CPU
+   * utilization, a percentage of this request, so autoscaling is refused without one.
+   * @default "resources.requests.cpu" (podinfo and `helm create` charts)
+   */
+  readonly cpuRequestPath?: string;
   /** Tier: production adds a PodDisruptionBudget and an HPA per colour. @default "production" */
   readonly tier?: Tier;
   /** Create a PodDisruptionBudget (maxUnavailable 1) per colour. @default true in production, false in development */
@@ -204,7 +265,7 @@ export interface BlueGreenReleaseProps {
   readonly preview?: PreviewHeader;
   /** ALB TLS policy of the HTTPS listener (TLS 1.2 or newer). @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
   readonly sslPolicy?: string;
-  /** Pod Security Standard enforced on the namespace (warn and audit are always `restricted`). @default "baseline" */
+  /** Pod Security Standard enforced on the namespace (warn and audit are always `restricted`). @default "restricted" */
   readonly podSecurityStandard?: "baseline" | "restricted";
   /**
    * What must exist before the app namespace (and so everything in it), e.g. the AWS Load Balancer
@@ -218,11 +279,14 @@ export interface BlueGreenReleaseProps {
   readonly timeoutSeconds?: number;
 }
 
-/** The fields of {@link BlueGreenReleaseProps} that are validated (`vpcCidr` may be unknown in the environment file). */
+/**
+ * The fields of {@link BlueGreenReleaseProps} that are validated (`loadBalancerCidrs` may be
+ * unknown in the environment file).
+ */
 export type BlueGreenReleaseValidationInput = Omit<
   BlueGreenReleaseProps,
-  "vpcCidr" | "colourValues" | "colourSelector" | "dependsOn"
-> & { readonly vpcCidr?: string };
+  "loadBalancerCidrs" | "colourSelector" | "dependsOn"
+> & { readonly loadBalancerCidrs?: readonly string[] };
 
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -262,6 +326,43 @@ function resolveTierDefaults(
     autoscaling: props.autoscaling?.enabled ?? production,
     podDisruptionBudget: props.podDisruptionBudget ?? production,
   };
+}
+
+/** The Helm values one colour's release gets: platform defaults, then the shared values, then the colour's own. */
+function colourReleaseValues(props: BlueGreenReleaseValidationInput, colour: Colour): HelmValues {
+  const defaults = resolveTierDefaults(props);
+  const targetPort = props.targetPort ?? props.servicePort;
+  const sharedValues = props.values ?? {};
+  const colourValues = props.colourValues ?? defaultColourValues;
+  return deepMergeValues(
+    deepMergeValues(props.defaultValues ?? DEFAULT_APP_VALUES, sharedValues),
+    colourValues(colour, props.release[colour].version, {
+      name: props.name,
+      sharedValues,
+      releaseName: `${props.name}-${colour}`,
+      servicePort: props.servicePort,
+      targetPort,
+      minReplicas: defaults.autoscaling ? (props.autoscaling?.minReplicas ?? 2) : undefined,
+      podDisruptionBudget: defaults.podDisruptionBudget,
+    }),
+  );
+}
+
+/** The value at a dotted path of nested objects, or undefined. */
+function valueAtPath(values: HelmValues, path: string): unknown {
+  let value: unknown = values;
+  for (const key of path.split(".")) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A Kubernetes CPU quantity greater than zero: `100m`, `0.5`, `2` (or a number). */
+function isPositiveCpu(value: unknown): boolean {
+  if (typeof value === "number") return value > 0;
+  if (typeof value !== "string" || !/^(\d+(\.\d*)?|\.\d+)m?$/.test(value)) return false;
+  return parseFloat(value) > 0;
 }
 
 /**
@@ -345,12 +446,20 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
       "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/...",
     );
   }
-  if (props.vpcCidr !== undefined && !isToken(props.vpcCidr)) {
+  if (props.loadBalancerCidrs !== undefined) {
     p.check(
-      parseCidr(props.vpcCidr) !== undefined,
-      "vpcCidr",
-      props.vpcCidr,
-      "an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16 (the VPC the ALB sends from)",
+      props.loadBalancerCidrs.length > 0,
+      "loadBalancerCidrs",
+      props.loadBalancerCidrs,
+      "at least one CIDR: the public subnets where the ALB's interfaces live",
+    );
+    props.loadBalancerCidrs.forEach((cidr, i) =>
+      p.checkValue(
+        cidr,
+        (v) => parseCidr(v) !== undefined,
+        `loadBalancerCidrs[${i}]`,
+        "an IPv4 CIDR block with no host bits set, such as 10.30.4.0/22 (a public subnet the ALB sends from)",
+      ),
     );
   }
 
@@ -379,7 +488,21 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
   }
 
   const defaults = resolveTierDefaults(props);
+  // The merged values are known only when both versions are (the hooks receive them).
+  const versionsKnown = COLOURS.every((c) => typeof release[c]?.version === "string");
+  const rendered = versionsKnown ? COLOURS.map((colour) => colourReleaseValues(props, colour)) : [];
   if (defaults.autoscaling) {
+    const path = props.cpuRequestPath ?? "resources.requests.cpu";
+    const requests = rendered.map((values) => valueAtPath(values, path));
+    const bad = requests.findIndex((request) => !isPositiveCpu(request));
+    if (bad >= 0) {
+      p.check(
+        false,
+        `values.${path}`,
+        requests[bad],
+        "a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+      );
+    }
     const scaling = props.autoscaling ?? {};
     const min = scaling.minReplicas ?? 2;
     p.check(
@@ -403,6 +526,24 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
         scaling.targetCpuUtilization,
         "an integer percentage from 1 to 100",
       );
+    }
+  }
+
+  if ((props.podSecurityStandard ?? "restricted") === "restricted" && rendered.length > 0) {
+    // Pods the namespace would reject make every install time out and roll back: say so now.
+    const seen = new Set<string>();
+    for (const values of rendered) {
+      if (values.securityContext === undefined) continue;
+      for (const problem of restrictedProblems(values.securityContext, values.podSecurityContext)) {
+        if (seen.has(problem.field)) continue;
+        seen.add(problem.field);
+        p.check(
+          false,
+          `values.${problem.field}`,
+          problem.received,
+          `${problem.expected}; or set podSecurityStandard: baseline`,
+        );
+      }
     }
   }
 
@@ -519,7 +660,6 @@ export class BlueGreenRelease extends Construct {
     const monitoringNamespace = props.monitoringNamespace ?? "monitoring";
     const header = props.preview?.header ?? "X-Preview";
     const headerValue = props.preview?.value ?? "true";
-    const colourValues = props.colourValues ?? defaultColourValues;
     const colourSelector = props.colourSelector ?? defaultColourSelector;
     const minReplicas = props.autoscaling?.minReplicas ?? 2;
     const maxReplicas = props.autoscaling?.maxReplicas ?? Math.max(10, minReplicas);
@@ -534,7 +674,7 @@ export class BlueGreenRelease extends Construct {
     this.previewRoute = { host: props.host, header, value: headerValue };
     this.releaseNames = { blue: `${name}-blue`, green: `${name}-green` };
 
-    const podSecurity = props.podSecurityStandard ?? "baseline";
+    const podSecurity = props.podSecurityStandard ?? "restricted";
     this.namespaceResource = new NamespaceV1(this, "namespace", {
       metadata: {
         name: props.namespace,
@@ -574,8 +714,8 @@ export class BlueGreenRelease extends Construct {
           ingress: [
             {
               // ALB targets are pod IPs (target type ip): traffic and health checks come from
-              // the load balancer's addresses inside the VPC.
-              from: [{ ipBlock: { cidr: props.vpcCidr } }],
+              // the load balancer's interfaces, which live in the public subnets only.
+              from: props.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
               ports: [{ port: String(targetPort), protocol: "TCP" }],
             },
             {
@@ -592,19 +732,7 @@ export class BlueGreenRelease extends Construct {
         },
       });
 
-      const sharedValues = props.values ?? {};
-      const values = deepMergeValues(
-        sharedValues,
-        colourValues(colour, props.release[colour].version, {
-          name,
-          sharedValues,
-          releaseName,
-          servicePort,
-          targetPort,
-          minReplicas: defaults.autoscaling ? minReplicas : undefined,
-          podDisruptionBudget: defaults.podDisruptionBudget,
-        }),
-      );
+      const values = colourReleaseValues(props, colour);
       const release = new Release(this, `release-${colour}`, {
         name: releaseName,
         namespace,

@@ -40,6 +40,8 @@ export {
   colourWeights,
   defaultColourValues,
   defaultColourSelector,
+  releaseInstanceColourSelector,
+  DEFAULT_APP_VALUES,
   type BlueGreenReleaseProps,
   type Colour,
   type ReleaseState,

@@ -22,6 +22,7 @@ import { policyJson, serviceTrustPolicy } from "./private/iam";
 import {
   planSubnets,
   SUBNET_TIERS,
+  type SubnetCidrs,
   type SubnetPrefixLengths,
   type SubnetTier,
 } from "./private/subnet-layout";
@@ -140,6 +141,13 @@ export class Network extends Construct {
   readonly availabilityZones: readonly string[];
   /** Subnets by tier, then AZ name. */
   readonly subnets: Record<SubnetTier, Record<string, Subnet>>;
+  /**
+   * Subnet CIDRs by tier, then AZ name: plain strings computed from the VPC CIDR at synth, so
+   * another stack can use them as data without a cross-stack reference.
+   */
+  readonly subnetCidrs: SubnetCidrs;
+  /** Public subnet CIDRs, in AZ order (where internet-facing load balancers live); plain strings. */
+  readonly publicSubnetCidrs: readonly string[];
   /** Public subnet ids, in AZ order. */
   readonly publicSubnetIds: string[];
   /** Private subnet ids, in AZ order. */
@@ -170,6 +178,8 @@ export class Network extends Construct {
     const cidrs = planSubnets(props.cidr, azs, props.subnetPrefixLengths).cidrs!;
     this.environment = props.environment;
     this.availabilityZones = [...azs];
+    this.subnetCidrs = cidrs;
+    this.publicSubnetCidrs = azs.map((az) => cidrs.public[az]);
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidr,

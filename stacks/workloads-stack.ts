@@ -64,16 +64,20 @@ export class WorkloadsStack extends TerraformStack {
       storageGb: env.monitoring.storageGb,
     });
 
+    // The internet-facing ALBs' interfaces live in the public subnets. Their CIDRs are plain data
+    // carved from the environment file at synth, so this is no cross-stack reference.
+    const loadBalancerCidrs = infrastructure.network.publicSubnetCidrs;
+
     this.apps = {};
     for (const [name, app] of Object.entries(env.apps)) {
       const release = new BlueGreenRelease(this, `app-${name}`, {
         ...app,
         name,
         tier: env.tier,
-        // the ALB reaches pod IPs from inside the VPC; the CIDR is data, no cross-stack reference
-        vpcCidr: env.network.cidr,
-        // the controller's pod webhook must run before pods land in readiness-gate namespaces
-        dependsOn: [this.loadBalancerController.release],
+        loadBalancerCidrs,
+        // the controller's pod webhook must run before pods land in readiness-gate namespaces,
+        // and the monitoring release's CRDs before the apps' ServiceMonitors
+        dependsOn: [this.loadBalancerController.release, this.monitoring.release],
       });
       this.apps[name] = release;
       // What the release tool reads: where the app lives, how to reach the idle colour, live weights.

@@ -7,6 +7,8 @@ import { parse, stringify } from "yaml";
 import { parseEnvironment } from "../config/load";
 import type { EnvironmentConfig } from "../config/schema";
 import type { AwsEnvironment } from "../constructs/types";
+import { InfrastructureStack } from "../stacks/infrastructure-stack";
+import { WorkloadsStack } from "../stacks/workloads-stack";
 
 export const REPO_ROOT = resolve(__dirname, "..");
 export const ENVIRONMENTS_DIR = join(REPO_ROOT, "environments");
@@ -109,4 +111,26 @@ export function rejectionLines(build: () => unknown): string[] {
     return (error as Error).message.split("\n");
   }
   throw new Error("expected the props to be rejected");
+}
+
+/** Both stacks of a shipped environment file (optionally edited), synthesized as JSON. */
+export function environmentStacks(
+  name: string,
+  offline = false,
+  edit?: (raw: Record<string, any>) => void,
+): { infrastructure: StackJson; workloads: StackJson } {
+  const app = Testing.app();
+  const config = environment(name, edit);
+  const infrastructure = new InfrastructureStack(app, `${name}-infrastructure`, {
+    environment: config,
+    offline,
+  });
+  const workloads = new WorkloadsStack(app, `${name}-workloads`, {
+    environment: config,
+    offline,
+    infrastructure,
+  });
+  app.synth();
+  const read = (stack: TerraformStack) => JSON.parse(Testing.synth(stack)) as StackJson;
+  return { infrastructure: read(infrastructure), workloads: read(workloads) };
 }

@@ -5,6 +5,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import {
   BlueGreenRelease,
+  DEFAULT_APP_VALUES,
   validateBlueGreenReleaseProps,
   type BlueGreenReleaseProps,
   type Colour,
@@ -12,6 +13,9 @@ import {
 } from "../../constructs/blue-green-release";
 import { deepMergeValues, renderValues } from "../../constructs/private/helm-values";
 import { only, rejectionLines, resources, synth, testStack, type StackJson } from "../helpers";
+
+/** The public subnets of prod's 10.30.0.0/16 (private /19 x 4 slots, then public /22). */
+const PUBLIC_SUBNETS = ["10.30.128.0/22", "10.30.132.0/22", "10.30.136.0/22"];
 
 const BASE: BlueGreenReleaseProps = {
   name: "web",
@@ -24,7 +28,7 @@ const BASE: BlueGreenReleaseProps = {
   host: "app.example.com",
   servicePort: 9898,
   healthPath: "/healthz",
-  vpcCidr: "10.30.0.0/16",
+  loadBalancerCidrs: PUBLIC_SUBNETS,
   values: { replicaCount: 3 },
   release: {
     stable: "blue",
@@ -285,6 +289,7 @@ describe("BlueGreenRelease Helm releases", () => {
       expect(values.podLabels).toEqual({ colour });
       expect(values.podAnnotations).toEqual({ colour });
       expect(values.service).toEqual({ externalPort: 9898, httpPort: 9898 });
+      expect(values.serviceMonitor).toEqual({ enabled: true });
     }
   });
 
@@ -346,10 +351,118 @@ describe("BlueGreenRelease Helm releases", () => {
       }),
     }).json;
     expect(valuesOf(custom, "web-green")).toEqual({
+      ...DEFAULT_APP_VALUES,
       replicaCount: 3,
       nameOverride: "web-green",
       app: { colour: "green", version: "6.7.1" },
     });
+  });
+});
+
+describe("BlueGreenRelease default values (under the shared values)", () => {
+  test("realistic requests and limits, and a restricted securityContext, on both colours", () => {
+    const { json } = app();
+    for (const name of ["web-blue", "web-green"]) {
+      const values = valuesOf(json, name);
+      expect(values.resources).toEqual({
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { cpu: "1", memory: "128Mi" },
+      });
+      expect(values.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 100,
+        runAsGroup: 101,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+    }
+  });
+
+  test("the app's values override the defaults key by key", () => {
+    const values = valuesOf(
+      app({ values: { resources: { requests: { cpu: "250m" } } } }).json,
+      "web-blue",
+    );
+    expect(values.resources).toEqual({
+      requests: { cpu: "250m", memory: "64Mi" },
+      limits: { cpu: "1", memory: "128Mi" },
+    });
+  });
+
+  test("defaultValues replaces the platform defaults (for a chart laid out differently)", () => {
+    const values = valuesOf(
+      app({
+        defaultValues: { app: { requests: { cpu: "1" } } },
+        cpuRequestPath: "app.requests.cpu",
+      }).json,
+      "web-blue",
+    );
+    expect(values.app).toEqual({ requests: { cpu: "1" } });
+    expect(values).not.toHaveProperty("resources");
+    expect(values).not.toHaveProperty("securityContext");
+  });
+});
+
+describe("BlueGreenRelease refuses pods the cluster would reject or mis-scale", () => {
+  test("fails when an HPA would scale a container without a CPU request", () => {
+    expect(problems({ values: { resources: { requests: { cpu: null } } } })).toEqual([
+      "test/web: values.resources.requests.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+    ]);
+    expect(problems({ defaultValues: {}, podSecurityStandard: "baseline" })).toEqual([
+      "test/web: values.resources.requests.cpu: received nothing; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+    ]);
+  });
+
+  test.each(["0", "0m", "lots", ""])("fails when the CPU request is %j", (cpu) => {
+    expect(problems({ values: { resources: { requests: { cpu } } } })).toEqual([
+      `test/web: values.resources.requests.cpu: received ${JSON.stringify(cpu)}; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)`,
+    ]);
+  });
+
+  test("no CPU request is needed without an HPA", () => {
+    const values = { resources: { requests: { cpu: null } } };
+    expect(() => app({ values, autoscaling: { enabled: false } })).not.toThrow();
+    expect(() => app({ values, tier: "development" })).not.toThrow();
+    expect(() => app({ values: { resources: { requests: { cpu: 0.25 } } } })).not.toThrow();
+  });
+
+  test("fails when the securityContext would be rejected by the restricted namespace", () => {
+    expect(
+      problems({
+        values: {
+          securityContext: {
+            runAsUser: 0,
+            allowPrivilegeEscalation: true,
+            capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
+            seccompProfile: null,
+          },
+        },
+      }),
+    ).toEqual([
+      'test/web: values.securityContext.allowPrivilegeEscalation: received true; expected false (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: values.securityContext.capabilities: received {"drop":["ALL"],"add":["NET_ADMIN"]}; expected drop: [ALL], adding nothing but NET_BIND_SERVICE (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: values.securityContext.seccompProfile: received null; expected { type: RuntimeDefault } (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+    ]);
+  });
+
+  test("a pod-level securityContext satisfies runAsNonRoot and seccomp", () => {
+    expect(() =>
+      app({
+        values: {
+          securityContext: { runAsNonRoot: null, seccompProfile: null },
+          podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        },
+      }),
+    ).not.toThrow();
+  });
+
+  test("baseline namespaces accept any securityContext", () => {
+    expect(() =>
+      app({ podSecurityStandard: "baseline", values: { securityContext: { runAsUser: 0 } } }),
+    ).not.toThrow();
   });
 });
 
@@ -363,16 +476,17 @@ describe("BlueGreenRelease namespace and network policies", () => {
     expect(construct.namespace).toBe("web");
   });
 
-  test("the namespace enforces the baseline Pod Security Standard and warns on restricted", () => {
+  test("the namespace enforces the restricted Pod Security Standard by default", () => {
     const labels = (only(json, "kubernetes_namespace_v1").metadata as any).labels;
-    expect(labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+    expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     expect(labels["pod-security.kubernetes.io/warn"]).toBe("restricted");
-    const strict = app({ podSecurityStandard: "restricted" }).json;
+    expect(labels["pod-security.kubernetes.io/audit"]).toBe("restricted");
+    const relaxed = app({ podSecurityStandard: "baseline" }).json;
     expect(
-      (only(strict, "kubernetes_namespace_v1").metadata as any).labels[
+      (only(relaxed, "kubernetes_namespace_v1").metadata as any).labels[
         "pod-security.kubernetes.io/enforce"
       ],
-    ).toBe("restricted");
+    ).toBe("baseline");
   });
 
   const policies = Object.values(resources(json, "kubernetes_network_policy_v1"));
@@ -384,16 +498,16 @@ describe("BlueGreenRelease namespace and network policies", () => {
   });
 
   test.each(["blue", "green"])(
-    "%s admits the VPC on the target port and the monitoring namespace",
+    "%s admits only the public subnets (the ALB) on the target port and the monitoring namespace",
     (colour) => {
       const allow = byName(`web-${colour}-allow-alb-and-monitoring`);
       expect(allow.spec.pod_selector).toEqual({
-        match_labels: { "app.kubernetes.io/instance": `web-${colour}` },
+        match_labels: { "app.kubernetes.io/name": `web-${colour}` },
       });
       expect(allow.spec.policy_types).toEqual(["Ingress"]);
       expect(allow.spec.ingress).toEqual([
         {
-          from: [{ ip_block: { cidr: "10.30.0.0/16" } }],
+          from: PUBLIC_SUBNETS.map((cidr) => ({ ip_block: { cidr } })),
           ports: [{ port: "9898", protocol: "TCP" }],
         },
         {
@@ -416,12 +530,12 @@ describe("BlueGreenRelease namespace and network policies", () => {
     ]);
   });
 
-  test("monitoring namespace, ports and vpcCidr token are taken as given", () => {
+  test("monitoring namespace, ports and load balancer CIDR tokens are taken as given", () => {
     const stack = testStack();
     const cidr = new TerraformVariable(stack, "vpc_cidr", { type: "string" }).stringValue;
     new BlueGreenRelease(stack, "web", {
       ...BASE,
-      vpcCidr: cidr,
+      loadBalancerCidrs: [cidr],
       targetPort: 8080,
       metricsPort: 9797,
       monitoringNamespace: "observability",
@@ -471,14 +585,14 @@ describe("BlueGreenRelease disruption budgets and autoscaling", () => {
         "web-blue",
         {
           max_unavailable: "1",
-          selector: { match_labels: { "app.kubernetes.io/instance": "web-blue" } },
+          selector: { match_labels: { "app.kubernetes.io/name": "web-blue" } },
         },
       ],
       [
         "web-green",
         {
           max_unavailable: "1",
-          selector: { match_labels: { "app.kubernetes.io/instance": "web-green" } },
+          selector: { match_labels: { "app.kubernetes.io/name": "web-green" } },
         },
       ],
     ]);
@@ -594,7 +708,7 @@ describe("BlueGreenRelease outputs", () => {
 describe("BlueGreenRelease validation", () => {
   test("valid props have no problem", () => {
     expect(validateBlueGreenReleaseProps(BASE)).toEqual([]);
-    expect(validateBlueGreenReleaseProps({ ...BASE, vpcCidr: undefined })).toEqual([]);
+    expect(validateBlueGreenReleaseProps({ ...BASE, loadBalancerCidrs: undefined })).toEqual([]);
   });
 
   test("fails with every problem at once, prefixed by the construct path", () => {
@@ -719,9 +833,15 @@ describe("BlueGreenRelease validation", () => {
     ]);
   });
 
-  test("fails when vpcCidr is not a CIDR block", () => {
-    expect(problems({ vpcCidr: "10.30.0.1/16" })).toEqual([
-      'test/web: vpcCidr: received "10.30.0.1/16"; expected an IPv4 CIDR block with no host bits set, such as 10.30.0.0/16 (the VPC the ALB sends from)',
+  test("fails when a load balancer CIDR is not a CIDR block", () => {
+    expect(problems({ loadBalancerCidrs: ["10.30.128.0/22", "10.30.132.1/22"] })).toEqual([
+      'test/web: loadBalancerCidrs[1]: received "10.30.132.1/22"; expected an IPv4 CIDR block with no host bits set, such as 10.30.4.0/22 (a public subnet the ALB sends from)',
+    ]);
+  });
+
+  test("fails when there is no load balancer CIDR", () => {
+    expect(problems({ loadBalancerCidrs: [] })).toEqual([
+      "test/web: loadBalancerCidrs: received []; expected at least one CIDR: the public subnets where the ALB's interfaces live",
     ]);
   });
 
@@ -796,7 +916,7 @@ describe("BlueGreenRelease validation", () => {
       () =>
         new BlueGreenRelease(stack, "web", {
           ...BASE,
-          vpcCidr: variable("cidr"),
+          loadBalancerCidrs: [variable("cidr")],
           certificateArn: variable("certificate"),
           host: variable("host"),
         }),
@@ -807,7 +927,7 @@ describe("BlueGreenRelease validation", () => {
     expect(
       validateBlueGreenReleaseProps({
         ...BASE,
-        vpcCidr: undefined,
+        loadBalancerCidrs: undefined,
         chart: { ...BASE.chart, version: "latest" },
       }).map((p) => p.field),
     ).toEqual(["chart.version"]);

@@ -1,5 +1,5 @@
 import { EnvironmentConfigError, loadEnvironments, parseEnvironment } from "../../config/load";
-import { ENVIRONMENTS_DIR, environmentFolder, rawEnvironment } from "../helpers";
+import { ENVIRONMENTS_DIR, environment, environmentFolder, rawEnvironment } from "../helpers";
 
 /** Loads one edited copy of a shipped file and returns the error message lines. */
 function problemsFor(edit: (raw: Record<string, any>) => void, name = "prod"): string[] {
@@ -327,6 +327,36 @@ describe("environment files", () => {
         "apps.web.chart.version",
       ]),
     );
+  });
+
+  test("apps: an HPA over a container without a CPU request is refused in the file", () => {
+    expect(
+      problemsFor((raw) => (raw.apps.web.values = { resources: { requests: { cpu: null } } })),
+    ).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: apps\.web\.values\.resources\.requests\.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request \(or set autoscaling\.enabled: false\)$/,
+      ),
+    ]);
+  });
+
+  test("apps: values the restricted namespace would reject are refused, unless baseline is chosen", () => {
+    const root = (raw: Record<string, any>) =>
+      (raw.apps.web.values = { securityContext: { runAsUser: 0 } });
+    expect(problemsFor(root)).toEqual([
+      expect.stringContaining(
+        'prod.yaml: apps.web.values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      ),
+    ]);
+    const relaxed = environment("prod", (raw: Record<string, any>) => {
+      root(raw);
+      raw.apps.web.podSecurityStandard = "baseline";
+    });
+    expect(relaxed.apps.web.podSecurityStandard).toBe("baseline");
+    expect(problemsFor((raw) => (raw.apps.web.podSecurityStandard = "privileged"))).toEqual([
+      expect.stringContaining(
+        'apps.web.podSecurityStandard: received "privileged"; expected one of "baseline" | "restricted"',
+      ),
+    ]);
   });
 
   test("reports every problem of every file in one message", () => {

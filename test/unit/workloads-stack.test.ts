@@ -1,25 +1,4 @@
-import { Testing } from "cdktf";
-import { InfrastructureStack } from "../../stacks/infrastructure-stack";
-import { WorkloadsStack } from "../../stacks/workloads-stack";
-import { environment, type StackJson } from "../helpers";
-
-function stacks(name: string, offline = false, edit?: (raw: Record<string, any>) => void) {
-  const app = Testing.app();
-  const config = environment(name, edit);
-  const infrastructure = new InfrastructureStack(app, `${name}-infrastructure`, {
-    environment: config,
-    offline,
-  });
-  const workloads = new WorkloadsStack(app, `${name}-workloads`, {
-    environment: config,
-    offline,
-    infrastructure,
-  });
-  app.synth();
-  const read = (stack: InfrastructureStack | WorkloadsStack) =>
-    JSON.parse(Testing.synth(stack)) as StackJson;
-  return { infrastructure: read(infrastructure), workloads: read(workloads) };
-}
+import { environmentStacks as stacks, type StackJson } from "../helpers";
 
 describe("WorkloadsStack providers", () => {
   const { workloads, infrastructure } = stacks("prod");
@@ -149,13 +128,32 @@ describe("WorkloadsStack contents", () => {
     expect(role).toBeDefined();
   });
 
-  test("app releases wait for the load balancer controller", () => {
+  test("app releases wait for the load balancer controller and the monitoring release (its CRDs)", () => {
     const namespace = Object.values(workloads.resource!.kubernetes_namespace_v1).find(
       (n) => (n.metadata as Record<string, any>).name === "web",
     )!;
     expect(namespace.depends_on).toEqual([
       expect.stringMatching(/^helm_release\.aws-load-balancer-controller/),
+      expect.stringMatching(/^helm_release\.monitoring_release/),
     ]);
+    const monitoring = Object.entries(releases).find(
+      ([, r]) => r.name === "kube-prometheus-stack",
+    )!;
+    expect(namespace.depends_on).toContain(`helm_release.${monitoring[0]}`);
+  });
+
+  test("pods admit the ALB from the public subnets only, never the whole VPC", () => {
+    const allow = Object.values(workloads.resource!.kubernetes_network_policy_v1).find(
+      (p) => (p.metadata as Record<string, any>).name === "web-blue-allow-alb-and-monitoring",
+    )!;
+    const sources = (allow.spec as any).ingress[0].from.map((f: any) => f.ip_block.cidr);
+    expect(sources).toEqual(["10.30.128.0/22", "10.30.132.0/22", "10.30.136.0/22"]);
+    expect(sources).not.toContain("10.30.0.0/16");
+    // the same CIDRs the Network construct gives the public subnets
+    const publicSubnets = Object.values(infrastructure.resource!.aws_subnet)
+      .filter((s) => (s.tags as any)?.["kubernetes.io/role/elb"] === "1")
+      .map((s) => s.cidr_block);
+    expect(publicSubnets).toEqual(sources);
   });
 
   test("alerts go to the environment's alarm topic through Alertmanager's own IRSA role", () => {

@@ -1,0 +1,134 @@
+/**
+ * The platform against what podinfo 6.7.1 really renders (`charts/podinfo` at tag 6.7.1, modelled
+ * in test/support/podinfo-chart.ts): for every shipped environment and both colours, the Helm
+ * values the workloads stack synthesizes are rendered the chart's way, and everything the
+ * platform creates around the release (PDB, HPA, NetworkPolicy, ALB action, ServiceMonitor)
+ * must agree with the Service selector and pod labels that come out.
+ */
+import { COLOURS } from "../../constructs/blue-green-release";
+import { restrictedProblems } from "../../constructs/private/pod-security";
+import { renderPodinfo, selectorLabels, type Rendered } from "../support/podinfo-chart";
+import { environment, environmentStacks, resources, type StackJson } from "../helpers";
+
+const byKind = (objects: Rendered[], kind: string) => objects.filter((o) => o.kind === kind);
+
+function kubernetes(json: StackJson, type: string, name: string): Record<string, any> | undefined {
+  return Object.values(resources(json, type)).find((r) => (r.metadata as any)?.name === name);
+}
+
+function releaseValues(json: StackJson, name: string): Record<string, unknown> {
+  const release = Object.values(resources(json, "helm_release")).find((r) => r.name === name)!;
+  return JSON.parse((release.values as string[])[0]) as Record<string, unknown>;
+}
+
+describe.each(["dev", "staging", "prod"])("podinfo 6.7.1 in %s", (env) => {
+  const { workloads } = environmentStacks(env);
+
+  describe.each(COLOURS)("colour %s", (colour) => {
+    const releaseName = `web-${colour}`;
+    const values = releaseValues(workloads, releaseName);
+    const objects = renderPodinfo(values, releaseName);
+    const [deployment] = byKind(objects, "Deployment");
+    const [service] = byKind(objects, "Service");
+    const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+    const serviceSelector = service.spec.selector as Record<string, string>;
+
+    test("the Service and Deployment are named <app>-<colour>", () => {
+      expect(service.name).toBe(releaseName);
+      expect(deployment.name).toBe(releaseName);
+    });
+
+    test("the pods carry only app.kubernetes.io/name (_helpers.tpl podinfo.selectorLabels)", () => {
+      // The defect this guards against: a selector on app.kubernetes.io/instance, which podinfo
+      // never renders, selected no pod at all.
+      expect(podLabels).toEqual({ "app.kubernetes.io/name": releaseName });
+      expect(serviceSelector).toEqual(podLabels);
+      expect(selectorLabels(values, releaseName)).toEqual(serviceSelector);
+    });
+
+    test("the NetworkPolicy allow rule selects exactly the Service's pods", () => {
+      const policy = kubernetes(
+        workloads,
+        "kubernetes_network_policy_v1",
+        `${releaseName}-allow-alb-and-monitoring`,
+      )!;
+      expect(policy.spec.pod_selector.match_labels).toEqual(serviceSelector);
+      // the port it opens is the container port the Service's targetPort "http" names
+      const http = deployment.spec.template.spec.containers[0].ports.find(
+        (p: { name: string }) => p.name === service.spec.ports[0].targetPort,
+      );
+      expect(policy.spec.ingress[0].ports).toEqual([
+        { port: String(http.containerPort), protocol: "TCP" },
+      ]);
+    });
+
+    test("the PodDisruptionBudget and HPA (production) target the Service's pods and Deployment", () => {
+      const budget = kubernetes(workloads, "kubernetes_pod_disruption_budget_v1", releaseName);
+      const hpa = kubernetes(workloads, "kubernetes_horizontal_pod_autoscaler_v2", releaseName);
+      if (env === "prod") {
+        expect(budget!.spec.selector.match_labels).toEqual(serviceSelector);
+        expect(hpa!.spec.scale_target_ref).toEqual({
+          api_version: "apps/v1",
+          kind: "Deployment",
+          name: deployment.name,
+        });
+        // the chart's own budget and autoscaler stay off: one of each per Deployment
+        expect(byKind(objects, "PodDisruptionBudget")).toEqual([]);
+        expect(byKind(objects, "HorizontalPodAutoscaler")).toEqual([]);
+        expect(deployment.spec.replicas).toBeGreaterThanOrEqual(hpa!.spec.min_replicas);
+      } else {
+        expect(budget).toBeUndefined();
+        expect(hpa).toBeUndefined();
+      }
+    });
+
+    test("the ALB forwards to the Service's port", () => {
+      const ingress = Object.values(resources(workloads, "kubernetes_ingress_v1"))[0] as any;
+      const action = JSON.parse(
+        ingress.metadata.annotations["alb.ingress.kubernetes.io/actions.blue-green"],
+      );
+      const group = action.forwardConfig.targetGroups.find(
+        (g: { serviceName: string }) => g.serviceName === service.name,
+      );
+      expect(group.servicePort).toBe(service.spec.ports[0].port);
+    });
+
+    test("a ServiceMonitor scrapes /metrics of this colour's Service (series label service=<app>-<colour>)", () => {
+      const [monitor] = byKind(objects, "ServiceMonitor");
+      expect(monitor.spec.selector.matchLabels).toEqual(serviceSelector);
+      for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) {
+        expect(service.labels[key]).toBe(value);
+      }
+      expect(monitor.spec.endpoints).toEqual([
+        { path: "/metrics", port: service.spec.ports[0].name, interval: "15s" },
+      ]);
+      // the Prometheus Operator sets `service` from __meta_kubernetes_service_name
+      // (prometheus-operator pkg/prometheus/promcfg.go), so the colours' series differ by it
+      expect(service.name).toBe(releaseName);
+    });
+
+    test("the container passes Pod Security restricted", () => {
+      const container = deployment.spec.template.spec.containers[0];
+      expect(restrictedProblems(container.securityContext)).toEqual([]);
+      const namespace = Object.values(resources(workloads, "kubernetes_namespace_v1")).find(
+        (n) => (n.metadata as any).name === "web",
+      ) as any;
+      expect(namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    });
+
+    test("the container requests realistic CPU and memory and has limits", () => {
+      const container = deployment.spec.template.spec.containers[0];
+      expect(container.resources).toEqual({
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { cpu: "1", memory: "128Mi" },
+      });
+    });
+
+    test("the image tag is the colour's version in the environment file", () => {
+      const version = environment(env).apps.web.release[colour].version;
+      expect(deployment.spec.template.spec.containers[0].image).toBe(
+        `ghcr.io/stefanprodan/podinfo:${version}`,
+      );
+    });
+  });
+});
