@@ -48,6 +48,28 @@ export interface NodeGroupOptions {
 export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"] as const;
 export type ManagedAddon = (typeof MANAGED_ADDONS)[number];
 
+/**
+ * Configuration of the vpc-cni add-on: the network policy agent on, so NetworkPolicies are
+ * enforced (without it every NetworkPolicy is accepted and ignored). The add-on schema takes the
+ * value as the string "true".
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: "true" } as const;
+
+/** The oldest vpc-cni add-on with the network policy agent (Kubernetes >= 1.25 holds for every supported version). */
+export const MIN_VPC_CNI_VERSION = "v1.14.0";
+
+/**
+ * False only when `version` is an add-on version (`v<major>.<minor>...`) whose major.minor is
+ * older than `minimum`'s; other strings are left to EKS.
+ */
+function notOlderThan(version: string, minimum: string): boolean {
+  const parse = (v: string) => /^v(\d+)\.(\d+)(\.|-|$)/.exec(v)?.slice(1, 3).map(Number);
+  const [major, minor] = parse(version) ?? [];
+  const [minMajor, minMinor] = parse(minimum)!;
+  if (major === undefined || minor === undefined) return true;
+  return major > minMajor || (major === minMajor && minor >= minMinor);
+}
+
 /** The five control-plane log types. */
 export const CONTROL_PLANE_LOG_TYPES = [
   "api",
@@ -74,7 +96,10 @@ export interface KubernetesClusterProps {
   readonly admins?: readonly string[];
   /** Managed node groups by name. @default { general: m6i.large, 2 to 6 nodes } */
   readonly nodeGroups?: Readonly<Record<string, NodeGroupOptions>>;
-  /** Pinned versions of managed add-ons (e.g. `v1.19.2-eksbuild.1`). @default the EKS default version for the cluster */
+  /**
+   * Pinned versions of managed add-ons (e.g. `v1.19.2-eksbuild.1`); vpc-cni at least v1.14.0, the
+   * first with the network policy agent. @default the EKS default version for the cluster
+   */
   readonly addonVersions?: Partial<Readonly<Record<ManagedAddon, string>>>;
   /** Retention of the control-plane log group, days. @default 365 in production, 90 in development */
   readonly logRetentionDays?: number;
@@ -172,6 +197,15 @@ export function validateKubernetesClusterProps(
       "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
     );
   });
+  const cniVersion = props.addonVersions?.["vpc-cni"];
+  if (cniVersion !== undefined) {
+    p.checkValue(
+      cniVersion,
+      (v) => notOlderThan(v, MIN_VPC_CNI_VERSION),
+      "addonVersions.vpc-cni",
+      `a vpc-cni version ${MIN_VPC_CNI_VERSION} or newer (enableNetworkPolicy needs the network policy agent of VPC CNI 1.14)`,
+    );
+  }
   const groups = props.nodeGroups ?? DEFAULT_NODE_GROUPS;
   p.check(Object.keys(groups).length > 0, "nodeGroups", groups, "at least one node group");
   for (const [group, options] of Object.entries(groups)) {
@@ -407,7 +441,11 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     };
     const addon = (
       addonName: ManagedAddon,
-      extra: { serviceAccountRoleArn?: string; dependsOn?: EksNodeGroup[] } = {},
+      extra: {
+        serviceAccountRoleArn?: string;
+        configurationValues?: string;
+        dependsOn?: EksNodeGroup[];
+      } = {},
     ) =>
       (this.addons[addonName] = new EksAddon(this, `addon-${addonName}`, {
         clusterName: this.cluster.name,
@@ -416,11 +454,14 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         serviceAccountRoleArn: extra.serviceAccountRoleArn,
+        configurationValues: extra.configurationValues,
         dependsOn: extra.dependsOn,
       }));
     addon("vpc-cni", {
       serviceAccountRoleArn: addonRole("vpc-cni", "kube-system", "aws-node", "AmazonEKS_CNI_Policy")
         .arn,
+      // NetworkPolicies (e.g. each app's default deny) are only enforced with the policy agent on.
+      configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
     });
     addon("kube-proxy");
 

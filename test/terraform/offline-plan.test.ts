@@ -93,6 +93,10 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
         .map((c) => after(c).addon_name)
         .sort(),
     ).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    const cni = ofType("aws_eks_addon")
+      .map(after)
+      .find((a) => a.addon_name === "vpc-cni")!;
+    expect(JSON.parse(String(cni.configuration_values))).toEqual({ enableNetworkPolicy: "true" });
     expect(ofType("aws_iam_openid_connect_provider")).toHaveLength(1);
     const roleNames = ofType("aws_iam_role").map((c) => after(c).name);
     const cluster = env.cluster.name ?? env.name;

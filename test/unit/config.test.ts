@@ -242,6 +242,16 @@ describe("environment files", () => {
       ]);
     });
 
+    test("fails when vpc-cni is pinned older than v1.14.0", () => {
+      expect(
+        problemsFor((raw) => (raw.cluster.addonVersions = { "vpc-cni": "v1.12.6-eksbuild.2" })),
+      ).toEqual([
+        expect.stringMatching(
+          /prod\.yaml: cluster\.addonVersions\.vpc-cni: received "v1\.12\.6-eksbuild\.2"; expected a vpc-cni version v1\.14\.0 or newer \(enableNetworkPolicy needs the network policy agent of VPC CNI 1\.14\)$/,
+        ),
+      ]);
+    });
+
     test("fails when an admin is not an IAM ARN", () => {
       expect(problemsFor((raw) => (raw.cluster.admins = ["alice"]))).toEqual([
         expect.stringContaining(

@@ -242,6 +242,17 @@ describe("KubernetesCluster secure defaults", () => {
     expect(roleNamed(json, "prod-vpc-cni")).toBeDefined();
   });
 
+  test("the VPC CNI runs its network policy agent, so NetworkPolicies are enforced", () => {
+    const cni = Object.values(resources(json, "aws_eks_addon")).find(
+      (a) => a.addon_name === "vpc-cni",
+    )!;
+    expect(cni.configuration_values).toBe('{"enableNetworkPolicy":"true"}');
+    for (const other of Object.values(resources(json, "aws_eks_addon")).filter(
+      (a) => a.addon_name !== "vpc-cni",
+    ))
+      expect(other.configuration_values).toBeUndefined();
+  });
+
   test("add-on versions are pinnable", () => {
     const pinned = cluster({ addonVersions: { coredns: "v1.11.4-eksbuild.2" } }).json;
     const addons = Object.values(resources(pinned, "aws_eks_addon"));
@@ -406,6 +417,14 @@ describe("KubernetesCluster validation", () => {
     expect(fails({ admins: ["platform-admin"] })).toEqual([
       'test/cluster: admins[0]: received "platform-admin"; expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin',
     ]);
+  });
+
+  test("fails when vpc-cni is pinned older than v1.14.0 (no network policy agent)", () => {
+    expect(fails({ addonVersions: { "vpc-cni": "v1.13.4-eksbuild.1" } })).toEqual([
+      'test/cluster: addonVersions.vpc-cni: received "v1.13.4-eksbuild.1"; expected a vpc-cni version v1.14.0 or newer (enableNetworkPolicy needs the network policy agent of VPC CNI 1.14)',
+    ]);
+    for (const version of ["v1.14.0-eksbuild.3", "v1.19.2-eksbuild.1", "v2.0.0-eksbuild.1"])
+      expect(() => cluster({ addonVersions: { "vpc-cni": version } })).not.toThrow();
   });
 
   test("fails when instance types mix architectures", () => {
