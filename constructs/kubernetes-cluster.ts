@@ -92,8 +92,18 @@ export interface KubernetesClusterProps {
   readonly tier?: Tier;
   /** CIDRs allowed to reach the public API endpoint; empty means private endpoint only. @default [] */
   readonly endpointPublicAccessCidrs?: readonly string[];
-  /** IAM role or user ARNs given cluster-admin access entries. @default none */
+  /** IAM role or user ARNs given cluster-admin access entries, each once. @default none */
   readonly admins?: readonly string[];
+  /**
+   * IAM role or user ARNs that deploy workloads to the cluster: the identity the Kubernetes and
+   * Helm providers of a workloads stack authenticate as (`aws eks get-token --role-arn`), such as
+   * the pipeline's deploy role. Each gets an access entry with `AmazonEKSClusterAdminPolicy` at
+   * cluster scope, because Helm installs cluster-scoped objects (CRDs, ClusterRoles and their
+   * bindings, admission webhooks, StorageClasses) that no narrower access policy allows. A
+   * deployer also listed in `admins` keeps its one admin entry (EKS allows one access entry per
+   * principal). @default none
+   */
+  readonly deployers?: readonly string[];
   /** Managed node groups by name. @default { general: m6i.large, 2 to 6 nodes } */
   readonly nodeGroups?: Readonly<Record<string, NodeGroupOptions>>;
   /**
@@ -127,6 +137,15 @@ function isArm(instanceType: string): boolean {
 /** EKS cluster and node group names: letters, digits, - and _, starting with a letter or digit. */
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/;
+
+/** The part of a principal ARN that keys its access entry's construct id: `<account>-role-<name>`. */
+function principalKey(arn: string): string {
+  return arn
+    .split(":")
+    .slice(4)
+    .join("-")
+    .replace(/[^A-Za-z0-9-]/g, "-");
+}
 
 /** Every problem with cluster props, fields named as the props. */
 export function validateKubernetesClusterProps(
@@ -189,14 +208,26 @@ export function validateKubernetesClusterProps(
       "no public CIDR in the production tier (private endpoint only: leave endpointPublicAccessCidrs empty)",
     );
   });
-  (props.admins ?? []).forEach((arn, i) => {
-    p.checkValue(
-      arn,
-      (v) => PRINCIPAL_ARN.test(v),
-      `admins[${i}]`,
-      "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
-    );
-  });
+  const principals = (field: "admins" | "deployers", example: string) => {
+    const seen = new Set<string>();
+    (props[field] ?? []).forEach((arn, i) => {
+      p.checkValue(
+        arn,
+        (v) => PRINCIPAL_ARN.test(v),
+        `${field}[${i}]`,
+        `an IAM role or user ARN such as arn:aws:iam::123456789012:role/${example}`,
+      );
+      p.checkValue(
+        arn,
+        (v) => !seen.has(v),
+        `${field}[${i}]`,
+        "each principal once (duplicate: EKS allows one access entry per principal)",
+      );
+      seen.add(arn);
+    });
+  };
+  principals("admins", "platform-admin");
+  principals("deployers", "platform-deploy");
   const cniVersion = props.addonVersions?.["vpc-cni"];
   if (cniVersion !== undefined) {
     p.checkValue(
@@ -285,6 +316,8 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
   readonly secretsKey: EncryptionKey;
   /** The control-plane log group. */
   readonly logGroup: CloudwatchLogGroup;
+  /** Access entries by principal ARN: one per admin and deployer. */
+  readonly accessEntries: Record<string, EksAccessEntry> = {};
   private readonly name: string;
   private readonly serviceAccountRoles = new Map<string, IamRole>();
 
@@ -372,24 +405,35 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
 
-    // Access entries: cluster admin for each listed principal, nothing implicit.
-    for (const arn of props.admins ?? []) {
-      const key = arn
-        .split(":")
-        .slice(4)
-        .join("-")
-        .replace(/[^A-Za-z0-9-]/g, "-");
-      const entry = new EksAccessEntry(this, `admin-${key}`, {
+    // Access entries, nothing implicit (no creator admin): cluster admin for each admin and each
+    // deployer. Deployers need it too: Helm installs cluster-scoped objects (the CRDs, ClusterRoles,
+    // ClusterRoleBindings and admission webhooks of kube-prometheus-stack and the load balancer
+    // controller, metrics-server's APIService, the monitoring StorageClass). AmazonEKSAdminPolicy
+    // does not suffice: it mirrors the Kubernetes "admin" role (namespaced objects), and RBAC
+    // forbids binding permissions one does not hold. A narrower identity bound through Kubernetes
+    // RBAC (kubernetesGroups) cannot be bootstrapped either: before this entry exists nothing can
+    // create its bindings. EKS allows one entry per principal: an admin who deploys keeps the
+    // admin entry, whose construct id (keyed by the ARN) stays as it was.
+    const admins = props.admins ?? [];
+    const principals = [
+      ...admins.map((arn) => ({ arn, id: `admin-${principalKey(arn)}` })),
+      ...(props.deployers ?? [])
+        .filter((arn) => !admins.includes(arn))
+        .map((arn) => ({ arn, id: `deployer-${principalKey(arn)}` })),
+    ];
+    for (const { arn, id: entryId } of principals) {
+      const entry = new EksAccessEntry(this, entryId, {
         clusterName: this.cluster.name,
         principalArn: arn,
         type: "STANDARD",
       });
-      new EksAccessPolicyAssociation(this, `admin-${key}-policy`, {
+      new EksAccessPolicyAssociation(this, `${entryId}-policy`, {
         clusterName: this.cluster.name,
         principalArn: entry.principalArn,
         policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
         accessScope: { type: "cluster" },
       });
+      this.accessEntries[arn] = entry;
     }
 
     // IRSA.
