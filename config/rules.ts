@@ -29,6 +29,16 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
   if (env.deployRoleArn && env.account && env.deployRoleArn.split(":")[4] !== env.account) {
     add("deployRoleArn", env.deployRoleArn, `a role in account ${env.account} (the account field)`);
   }
+  // The workloads stack authenticates as the deploy role (which gets its own access entry), or,
+  // without one, as whoever runs Terraform: only cluster.admins can be that identity.
+  if (env.cluster && !env.deployRoleArn && env.cluster.admins.length === 0) {
+    const workloads = `${env.name ?? "<env>"}-workloads`;
+    add(
+      "cluster.admins",
+      env.cluster.admins,
+      `at least one IAM role or user ARN when deployRoleArn is not set: ${workloads} then authenticates to the cluster as whoever runs Terraform, and only cluster.admins get access entries (set deployRoleArn to the role that deploys, or list the identity that runs "cdktf deploy ${workloads}" in cluster.admins)`,
+    );
+  }
   for (const key of Object.keys(env.tags ?? {})) {
     if (RESERVED_TAG_KEYS.includes(key) || key.startsWith("aws:")) {
       add(

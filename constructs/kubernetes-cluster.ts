@@ -48,6 +48,28 @@ export interface NodeGroupOptions {
 export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"] as const;
 export type ManagedAddon = (typeof MANAGED_ADDONS)[number];
 
+/**
+ * Configuration of the vpc-cni add-on: the network policy agent on, so NetworkPolicies are
+ * enforced (without it every NetworkPolicy is accepted and ignored). The add-on schema takes the
+ * value as the string "true".
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: "true" } as const;
+
+/** The oldest vpc-cni add-on with the network policy agent (Kubernetes >= 1.25 holds for every supported version). */
+export const MIN_VPC_CNI_VERSION = "v1.14.0";
+
+/**
+ * False only when `version` is an add-on version (`v<major>.<minor>...`) whose major.minor is
+ * older than `minimum`'s; other strings are left to EKS.
+ */
+function notOlderThan(version: string, minimum: string): boolean {
+  const parse = (v: string) => /^v(\d+)\.(\d+)(\.|-|$)/.exec(v)?.slice(1, 3).map(Number);
+  const [major, minor] = parse(version) ?? [];
+  const [minMajor, minMinor] = parse(minimum)!;
+  if (major === undefined || minor === undefined) return true;
+  return major > minMajor || (major === minMajor && minor >= minMinor);
+}
+
 /** The five control-plane log types. */
 export const CONTROL_PLANE_LOG_TYPES = [
   "api",
@@ -70,11 +92,24 @@ export interface KubernetesClusterProps {
   readonly tier?: Tier;
   /** CIDRs allowed to reach the public API endpoint; empty means private endpoint only. @default [] */
   readonly endpointPublicAccessCidrs?: readonly string[];
-  /** IAM role or user ARNs given cluster-admin access entries. @default none */
+  /** IAM role or user ARNs given cluster-admin access entries, each once. @default none */
   readonly admins?: readonly string[];
+  /**
+   * IAM role or user ARNs that deploy workloads to the cluster: the identity the Kubernetes and
+   * Helm providers of a workloads stack authenticate as (`aws eks get-token --role-arn`), such as
+   * the pipeline's deploy role. Each gets an access entry with `AmazonEKSClusterAdminPolicy` at
+   * cluster scope, because Helm installs cluster-scoped objects (CRDs, ClusterRoles and their
+   * bindings, admission webhooks, StorageClasses) that no narrower access policy allows. A
+   * deployer also listed in `admins` keeps its one admin entry (EKS allows one access entry per
+   * principal). @default none
+   */
+  readonly deployers?: readonly string[];
   /** Managed node groups by name. @default { general: m6i.large, 2 to 6 nodes } */
   readonly nodeGroups?: Readonly<Record<string, NodeGroupOptions>>;
-  /** Pinned versions of managed add-ons (e.g. `v1.19.2-eksbuild.1`). @default the EKS default version for the cluster */
+  /**
+   * Pinned versions of managed add-ons (e.g. `v1.19.2-eksbuild.1`); vpc-cni at least v1.14.0, the
+   * first with the network policy agent. @default the EKS default version for the cluster
+   */
   readonly addonVersions?: Partial<Readonly<Record<ManagedAddon, string>>>;
   /** Retention of the control-plane log group, days. @default 365 in production, 90 in development */
   readonly logRetentionDays?: number;
@@ -102,6 +137,15 @@ function isArm(instanceType: string): boolean {
 /** EKS cluster and node group names: letters, digits, - and _, starting with a letter or digit. */
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/;
+
+/** The part of a principal ARN that keys its access entry's construct id: `<account>-role-<name>`. */
+function principalKey(arn: string): string {
+  return arn
+    .split(":")
+    .slice(4)
+    .join("-")
+    .replace(/[^A-Za-z0-9-]/g, "-");
+}
 
 /** Every problem with cluster props, fields named as the props. */
 export function validateKubernetesClusterProps(
@@ -164,14 +208,35 @@ export function validateKubernetesClusterProps(
       "no public CIDR in the production tier (private endpoint only: leave endpointPublicAccessCidrs empty)",
     );
   });
-  (props.admins ?? []).forEach((arn, i) => {
+  const principals = (field: "admins" | "deployers", example: string) => {
+    const seen = new Set<string>();
+    (props[field] ?? []).forEach((arn, i) => {
+      p.checkValue(
+        arn,
+        (v) => PRINCIPAL_ARN.test(v),
+        `${field}[${i}]`,
+        `an IAM role or user ARN such as arn:aws:iam::123456789012:role/${example}`,
+      );
+      p.checkValue(
+        arn,
+        (v) => !seen.has(v),
+        `${field}[${i}]`,
+        "each principal once (duplicate: EKS allows one access entry per principal)",
+      );
+      seen.add(arn);
+    });
+  };
+  principals("admins", "platform-admin");
+  principals("deployers", "platform-deploy");
+  const cniVersion = props.addonVersions?.["vpc-cni"];
+  if (cniVersion !== undefined) {
     p.checkValue(
-      arn,
-      (v) => PRINCIPAL_ARN.test(v),
-      `admins[${i}]`,
-      "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin",
+      cniVersion,
+      (v) => notOlderThan(v, MIN_VPC_CNI_VERSION),
+      "addonVersions.vpc-cni",
+      `a vpc-cni version ${MIN_VPC_CNI_VERSION} or newer (enableNetworkPolicy needs the network policy agent of VPC CNI 1.14)`,
     );
-  });
+  }
   const groups = props.nodeGroups ?? DEFAULT_NODE_GROUPS;
   p.check(Object.keys(groups).length > 0, "nodeGroups", groups, "at least one node group");
   for (const [group, options] of Object.entries(groups)) {
@@ -251,6 +316,8 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
   readonly secretsKey: EncryptionKey;
   /** The control-plane log group. */
   readonly logGroup: CloudwatchLogGroup;
+  /** Access entries by principal ARN: one per admin and deployer. */
+  readonly accessEntries: Record<string, EksAccessEntry> = {};
   private readonly name: string;
   private readonly serviceAccountRoles = new Map<string, IamRole>();
 
@@ -338,24 +405,35 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
 
-    // Access entries: cluster admin for each listed principal, nothing implicit.
-    for (const arn of props.admins ?? []) {
-      const key = arn
-        .split(":")
-        .slice(4)
-        .join("-")
-        .replace(/[^A-Za-z0-9-]/g, "-");
-      const entry = new EksAccessEntry(this, `admin-${key}`, {
+    // Access entries, nothing implicit (no creator admin): cluster admin for each admin and each
+    // deployer. Deployers need it too: Helm installs cluster-scoped objects (the CRDs, ClusterRoles,
+    // ClusterRoleBindings and admission webhooks of kube-prometheus-stack and the load balancer
+    // controller, metrics-server's APIService, the monitoring StorageClass). AmazonEKSAdminPolicy
+    // does not suffice: it mirrors the Kubernetes "admin" role (namespaced objects), and RBAC
+    // forbids binding permissions one does not hold. A narrower identity bound through Kubernetes
+    // RBAC (kubernetesGroups) cannot be bootstrapped either: before this entry exists nothing can
+    // create its bindings. EKS allows one entry per principal: an admin who deploys keeps the
+    // admin entry, whose construct id (keyed by the ARN) stays as it was.
+    const admins = props.admins ?? [];
+    const principals = [
+      ...admins.map((arn) => ({ arn, id: `admin-${principalKey(arn)}` })),
+      ...(props.deployers ?? [])
+        .filter((arn) => !admins.includes(arn))
+        .map((arn) => ({ arn, id: `deployer-${principalKey(arn)}` })),
+    ];
+    for (const { arn, id: entryId } of principals) {
+      const entry = new EksAccessEntry(this, entryId, {
         clusterName: this.cluster.name,
         principalArn: arn,
         type: "STANDARD",
       });
-      new EksAccessPolicyAssociation(this, `admin-${key}-policy`, {
+      new EksAccessPolicyAssociation(this, `${entryId}-policy`, {
         clusterName: this.cluster.name,
         principalArn: entry.principalArn,
         policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
         accessScope: { type: "cluster" },
       });
+      this.accessEntries[arn] = entry;
     }
 
     // IRSA.
@@ -407,7 +485,11 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     };
     const addon = (
       addonName: ManagedAddon,
-      extra: { serviceAccountRoleArn?: string; dependsOn?: EksNodeGroup[] } = {},
+      extra: {
+        serviceAccountRoleArn?: string;
+        configurationValues?: string;
+        dependsOn?: EksNodeGroup[];
+      } = {},
     ) =>
       (this.addons[addonName] = new EksAddon(this, `addon-${addonName}`, {
         clusterName: this.cluster.name,
@@ -416,11 +498,14 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         serviceAccountRoleArn: extra.serviceAccountRoleArn,
+        configurationValues: extra.configurationValues,
         dependsOn: extra.dependsOn,
       }));
     addon("vpc-cni", {
       serviceAccountRoleArn: addonRole("vpc-cni", "kube-system", "aws-node", "AmazonEKS_CNI_Policy")
         .arn,
+      // NetworkPolicies (e.g. each app's default deny) are only enforced with the policy agent on.
+      configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
     });
     addon("kube-proxy");
 

@@ -58,7 +58,7 @@ export interface StaticSiteProps {
   readonly accessLogging?: boolean;
   /** Days access log objects are kept before they expire. @default 365 */
   readonly accessLogRetentionDays?: number;
-  /** Days a replaced or deleted content object version is kept (rollback window). @default 90 in production, 30 in development */
+  /** Days a replaced or deleted object version is kept, in the content bucket (rollback window) and the access log bucket. @default 90 in production, 30 in development */
   readonly noncurrentVersionRetentionDays?: number;
   /** Days after which incomplete multipart uploads are aborted (their parts are billed). @default 7 */
   readonly abortIncompleteUploadDays?: number;
@@ -199,12 +199,19 @@ interface PrivateBucket {
   readonly publicAccessBlock: S3BucketPublicAccessBlock;
 }
 
+/** How long the site's buckets keep what lifecycle rules clean up, days. */
+interface VersionRetention {
+  readonly abortIncompleteUploadDays: number;
+  readonly noncurrentVersionDays: number;
+}
+
 /**
  * A private S3 bucket served through CloudFront: origin access control (SigV4, the bucket and its
  * KMS key readable only by this distribution), HTTPS only with HTTP/2 and HTTP/3, the managed
  * CachingOptimized cache policy and a security headers policy (HSTS, nosniff, DENY framing,
  * strict referrer). The content bucket is versioned, encrypted with a customer key, TLS-only, with
- * lifecycle rules; CloudFront access logs go through standard logging v2 to a separate log bucket.
+ * lifecycle rules; CloudFront access logs go through standard logging v2 to a separate log bucket,
+ * versioned and encrypted the same way.
  */
 export class StaticSite extends Construct {
   /** The content bucket. */
@@ -258,25 +265,11 @@ export class StaticSite extends Construct {
     this.bucket = content.bucket;
     this.bucketName = content.bucket.bucket;
     this.bucketArn = content.bucket.arn;
-    const versioning = new S3BucketVersioningA(this, "content-versioning", {
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketLifecycleConfiguration(this, "content-lifecycle", {
-      bucket: this.bucket.id,
-      rule: [
-        abortIncompleteUploadsRule(props.abortIncompleteUploadDays ?? 7),
-        {
-          id: "expire-noncurrent-versions",
-          status: "Enabled",
-          filter: [{}],
-          noncurrentVersionExpiration: [
-            { noncurrentDays: props.noncurrentVersionRetentionDays ?? (production ? 90 : 30) },
-          ],
-        },
-      ],
-      dependsOn: [versioning],
-    });
+    const retention = {
+      abortIncompleteUploadDays: props.abortIncompleteUploadDays ?? 7,
+      noncurrentVersionDays: props.noncurrentVersionRetentionDays ?? (production ? 90 : 30),
+    };
+    this.versionedLifecycle("content", this.bucket, retention);
 
     // Distribution: OAC-signed requests to the bucket, HTTPS only, security headers.
     const oac = new CloudfrontOriginAccessControl(this, "origin-access-control", {
@@ -374,7 +367,7 @@ export class StaticSite extends Construct {
         partition,
         props.usEast1Provider,
         props.accessLogRetentionDays ?? 365,
-        props.abortIncompleteUploadDays ?? 7,
+        retention,
       );
     }
   }
@@ -390,7 +383,7 @@ export class StaticSite extends Construct {
     partition: string,
     usEast1: AwsProvider,
     retentionDays: number,
-    abortDays: number,
+    retention: VersionRetention,
   ): S3Bucket {
     const { account } = this.environment;
     const name = this.name;
@@ -420,18 +413,16 @@ export class StaticSite extends Construct {
       ],
     });
     const logs = this.privateBucket("access-log", bucketName, key);
-    new S3BucketLifecycleConfiguration(this, "access-log-lifecycle", {
-      bucket: logs.bucket.id,
-      rule: [
-        abortIncompleteUploadsRule(abortDays),
-        {
-          id: "expire-access-logs",
-          status: "Enabled",
-          filter: [{}],
-          expiration: [{ days: retentionDays }],
-        },
-      ],
-    });
+    // Versioned like the content: an overwritten or deleted log object stays recoverable until
+    // its noncurrent version expires; current objects expire after retentionDays.
+    this.versionedLifecycle("access-log", logs.bucket, retention, [
+      {
+        id: "expire-access-logs",
+        status: "Enabled",
+        filter: [{}],
+        expiration: [{ days: retentionDays }],
+      },
+    ]);
     const logPolicy = new S3BucketPolicy(this, "access-log-policy", {
       bucket: logs.bucket.id,
       policy: policyJson([
@@ -484,6 +475,36 @@ export class StaticSite extends Construct {
       ],
     });
     return logs.bucket;
+  }
+
+  /**
+   * Versioning on, and a lifecycle that aborts incomplete uploads, expires noncurrent versions and
+   * applies `extraRules`; created after versioning, which the noncurrent rule needs.
+   */
+  private versionedLifecycle(
+    prefix: string,
+    bucket: S3Bucket,
+    retention: VersionRetention,
+    extraRules: readonly S3BucketLifecycleConfigurationRule[] = [],
+  ): void {
+    const versioning = new S3BucketVersioningA(this, `${prefix}-versioning`, {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketLifecycleConfiguration(this, `${prefix}-lifecycle`, {
+      bucket: bucket.id,
+      rule: [
+        abortIncompleteUploadsRule(retention.abortIncompleteUploadDays),
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays: retention.noncurrentVersionDays }],
+        },
+        ...extraRules,
+      ],
+      dependsOn: [versioning],
+    });
   }
 
   /** A bucket with every public access flag blocked, ACLs disabled and SSE-KMS with a bucket key. */

@@ -68,6 +68,8 @@ export class InfrastructureStack extends TerraformStack {
       kubernetesVersion: env.cluster.kubernetesVersion,
       endpointPublicAccessCidrs: env.cluster.endpointPublicAccessCidrs,
       admins: env.cluster.admins,
+      // the workloads stack authenticates as the deploy role; without one, as one of the admins
+      deployers: env.deployRoleArn ? [env.deployRoleArn] : [],
       nodeGroups: env.cluster.nodeGroups,
       addonVersions: env.cluster.addonVersions,
     });

@@ -93,6 +93,10 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
         .map((c) => after(c).addon_name)
         .sort(),
     ).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    const cni = ofType("aws_eks_addon")
+      .map(after)
+      .find((a) => a.addon_name === "vpc-cni")!;
+    expect(JSON.parse(String(cni.configuration_values))).toEqual({ enableNetworkPolicy: "true" });
     expect(ofType("aws_iam_openid_connect_provider")).toHaveLength(1);
     const roleNames = ofType("aws_iam_role").map((c) => after(c).name);
     const cluster = env.cluster.name ?? env.name;
@@ -104,7 +108,25 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
         `${cluster}-ebs-csi-driver`,
       ]),
     );
-    expect(ofType("aws_eks_access_entry")).toHaveLength(env.cluster.admins.length);
+    // one entry per principal: the admins and the workloads deployer (the deploy role, which every
+    // shipped file sets apart from its admins, so this plan shows the deployer entry)
+    const principals = [
+      ...new Set([...env.cluster.admins, ...(env.deployRoleArn ? [env.deployRoleArn] : [])]),
+    ];
+    expect(principals.length).toBeGreaterThan(env.cluster.admins.length);
+    expect(
+      ofType("aws_eks_access_entry")
+        .map((c) => after(c).principal_arn)
+        .sort(),
+    ).toEqual(principals.sort());
+    expect(ofType("aws_eks_access_policy_association").map(after)).toEqual(
+      principals.map(() =>
+        expect.objectContaining({
+          policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+          access_scope: [{ namespaces: null, type: "cluster" }],
+        }),
+      ),
+    );
   });
 
   test("one immutable, scanned ECR repository per app", () => {

@@ -158,6 +158,31 @@ describe("environment files", () => {
     ]);
   });
 
+  test("fails when no identity that deploys the workloads stack would have cluster access", () => {
+    expect(
+      problemsFor((raw) => {
+        delete raw.deployRoleArn;
+        raw.cluster.admins = [];
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /prod\.yaml: cluster\.admins: received \[\]; expected at least one IAM role or user ARN when deployRoleArn is not set: prod-workloads then authenticates to the cluster as whoever runs Terraform, and only cluster\.admins get access entries \(set deployRoleArn to the role that deploys, or list the identity that runs "cdktf deploy prod-workloads" in cluster\.admins\)$/,
+      ),
+    ]);
+  });
+
+  test("the workloads deployer is the deploy role, else one of cluster.admins", () => {
+    const accepted = (edit: (raw: Record<string, any>) => void) => {
+      const raw = rawEnvironment("prod") as Record<string, any>;
+      edit(raw);
+      return () => loadEnvironments(environmentFolder({ prod: raw }));
+    };
+    // a deploy role gets its own access entry: no admin needed
+    expect(accepted((raw) => (raw.cluster.admins = []))).not.toThrow();
+    // without one, whoever deploys must be an admin
+    expect(accepted((raw) => delete raw.deployRoleArn)).not.toThrow();
+  });
+
   test("fails when a tag would override a platform tag", () => {
     expect(problemsFor((raw) => (raw.tags = { environment: "x" }))).toEqual([
       expect.stringContaining(
@@ -238,6 +263,25 @@ describe("environment files", () => {
       ).toEqual([
         expect.stringContaining(
           'cluster.endpointPublicAccessCidrs[0]: received "203.0.113.0/24"; expected no public CIDR in the production tier',
+        ),
+      ]);
+    });
+
+    test("fails when vpc-cni is pinned older than v1.14.0", () => {
+      expect(
+        problemsFor((raw) => (raw.cluster.addonVersions = { "vpc-cni": "v1.12.6-eksbuild.2" })),
+      ).toEqual([
+        expect.stringMatching(
+          /prod\.yaml: cluster\.addonVersions\.vpc-cni: received "v1\.12\.6-eksbuild\.2"; expected a vpc-cni version v1\.14\.0 or newer \(enableNetworkPolicy needs the network policy agent of VPC CNI 1\.14\)$/,
+        ),
+      ]);
+    });
+
+    test("fails when an admin is listed twice", () => {
+      const admin = "arn:aws:iam::123456789012:role/platform-admin";
+      expect(problemsFor((raw) => (raw.cluster.admins = [admin, admin]))).toEqual([
+        expect.stringContaining(
+          `cluster.admins[1]: received "${admin}"; expected each principal once (duplicate: EKS allows one access entry per principal)`,
         ),
       ]);
     });

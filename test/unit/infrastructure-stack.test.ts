@@ -76,6 +76,24 @@ describe("InfrastructureStack providers and state", () => {
     expect(global.map((a) => a.metric_name)).toEqual(["5xxErrorRate"]);
   });
 
+  test("the deploy role, which the workloads stack authenticates as, gets a cluster access entry", () => {
+    const entries = Object.values(prod.resource!.aws_eks_access_entry);
+    expect(entries.map((e) => e.principal_arn)).toEqual([
+      "arn:aws:iam::123456789012:role/platform-admin",
+      "arn:aws:iam::123456789012:role/platform-deploy",
+    ]);
+    expect(Object.keys(prod.resource!.aws_eks_access_policy_association)).toContainEqual(
+      expect.stringMatching(/^cluster_deployer-123456789012-role-platform-deploy-policy_/),
+    );
+  });
+
+  test("without a deploy role only the admins get access entries (one of them deploys)", () => {
+    const json = infrastructure("dev", false, (raw) => delete raw.deployRoleArn);
+    expect(Object.values(json.resource!.aws_eks_access_entry).map((e) => e.principal_arn)).toEqual([
+      "arn:aws:iam::111111111111:role/platform-admin",
+    ]);
+  });
+
   test("uses no data source that calls an AWS API", () => {
     const allowed = ["aws_iam_policy_document", "aws_partition"];
     expect(Object.keys(prod.data ?? {}).filter((type) => !allowed.includes(type))).toEqual([]);

@@ -143,6 +143,13 @@ describe("KubernetesCluster secure defaults", () => {
     ]);
   });
 
+  test("admin access entry ids are keyed by the ARN", () => {
+    const { construct } = cluster();
+    expect(construct.accessEntries["arn:aws:iam::123456789012:role/platform-admin"].node.id).toBe(
+      "admin-123456789012-role-platform-admin",
+    );
+  });
+
   test("cluster role: only AmazonEKSClusterPolicy plus use of the secrets key", () => {
     const role = roleNamed(json, "prod-cluster");
     expect(policy(role.assume_role_policy).Statement[0].Principal).toEqual({
@@ -242,6 +249,17 @@ describe("KubernetesCluster secure defaults", () => {
     expect(roleNamed(json, "prod-vpc-cni")).toBeDefined();
   });
 
+  test("the VPC CNI runs its network policy agent, so NetworkPolicies are enforced", () => {
+    const cni = Object.values(resources(json, "aws_eks_addon")).find(
+      (a) => a.addon_name === "vpc-cni",
+    )!;
+    expect(cni.configuration_values).toBe('{"enableNetworkPolicy":"true"}');
+    for (const other of Object.values(resources(json, "aws_eks_addon")).filter(
+      (a) => a.addon_name !== "vpc-cni",
+    ))
+      expect(other.configuration_values).toBeUndefined();
+  });
+
   test("add-on versions are pinnable", () => {
     const pinned = cluster({ addonVersions: { coredns: "v1.11.4-eksbuild.2" } }).json;
     const addons = Object.values(resources(pinned, "aws_eks_addon"));
@@ -264,6 +282,55 @@ describe("KubernetesCluster secure defaults", () => {
     )!;
     expect(nodeSg.ingress).toBeUndefined();
     expect(nodeSg.egress).toBeUndefined();
+  });
+});
+
+describe("KubernetesCluster deployers", () => {
+  const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
+  const DEPLOYER = "arn:aws:iam::123456789012:role/platform-deploy";
+  const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+  const entriesOf = (json: StackJson) =>
+    Object.values(resources(json, "aws_eks_access_entry")).map((e) => e.principal_arn);
+
+  test("a deployer gets a STANDARD access entry with the cluster-admin policy at cluster scope", () => {
+    const { construct, json } = cluster({ deployers: [DEPLOYER] });
+    expect(entriesOf(json)).toEqual([ADMIN, DEPLOYER]);
+    const entries = resources(json, "aws_eks_access_entry");
+    const [entryName, entry] = Object.entries(entries).find(
+      ([, e]) => e.principal_arn === DEPLOYER,
+    )!;
+    expect(entry).toMatchObject({
+      cluster_name: expect.stringMatching(/^\$\{aws_eks_cluster\.cluster_\w+\.name\}$/),
+      principal_arn: DEPLOYER,
+      type: "STANDARD",
+    });
+    expect(entry.kubernetes_groups).toBeUndefined();
+    const associations = Object.values(resources(json, "aws_eks_access_policy_association"));
+    expect(associations).toHaveLength(2);
+    expect(
+      associations.find(
+        (a) => a.principal_arn === `\${aws_eks_access_entry.${entryName}.principal_arn}`,
+      ),
+    ).toMatchObject({
+      policy_arn: CLUSTER_ADMIN_POLICY,
+      access_scope: { type: "cluster" },
+    });
+    expect(construct.accessEntries[DEPLOYER].node.id).toBe(
+      "deployer-123456789012-role-platform-deploy",
+    );
+    expect(construct.accessEntries[ADMIN].node.id).toBe("admin-123456789012-role-platform-admin");
+  });
+
+  test("a deployer that is also an admin gets one access entry, the admin's (EKS allows one per principal)", () => {
+    const { construct, json } = cluster({ deployers: [ADMIN] });
+    expect(entriesOf(json)).toEqual([ADMIN]);
+    expect(Object.values(resources(json, "aws_eks_access_policy_association"))).toHaveLength(1);
+    expect(construct.accessEntries[ADMIN].node.id).toBe("admin-123456789012-role-platform-admin");
+  });
+
+  test("deployers without admins", () => {
+    const { json } = cluster({ admins: [], deployers: [DEPLOYER] });
+    expect(entriesOf(json)).toEqual([DEPLOYER]);
   });
 });
 
@@ -405,6 +472,29 @@ describe("KubernetesCluster validation", () => {
   test("fails when an admin is not an IAM ARN", () => {
     expect(fails({ admins: ["platform-admin"] })).toEqual([
       'test/cluster: admins[0]: received "platform-admin"; expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin',
+    ]);
+  });
+
+  test("fails when vpc-cni is pinned older than v1.14.0 (no network policy agent)", () => {
+    expect(fails({ addonVersions: { "vpc-cni": "v1.13.4-eksbuild.1" } })).toEqual([
+      'test/cluster: addonVersions.vpc-cni: received "v1.13.4-eksbuild.1"; expected a vpc-cni version v1.14.0 or newer (enableNetworkPolicy needs the network policy agent of VPC CNI 1.14)',
+    ]);
+    for (const version of ["v1.14.0-eksbuild.3", "v1.19.2-eksbuild.1", "v2.0.0-eksbuild.1"])
+      expect(() => cluster({ addonVersions: { "vpc-cni": version } })).not.toThrow();
+  });
+
+  test("fails when an admin is listed twice", () => {
+    const admin = "arn:aws:iam::123456789012:role/platform-admin";
+    expect(fails({ admins: [admin, "arn:aws:iam::123456789012:user/alice", admin] })).toEqual([
+      `test/cluster: admins[2]: received "${admin}"; expected each principal once (duplicate: EKS allows one access entry per principal)`,
+    ]);
+  });
+
+  test("fails when a deployer is not an IAM ARN or is listed twice", () => {
+    const deployer = "arn:aws:iam::123456789012:role/platform-deploy";
+    expect(fails({ deployers: ["platform-deploy", deployer, deployer] })).toEqual([
+      'test/cluster: deployers[0]: received "platform-deploy"; expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-deploy',
+      `test/cluster: deployers[2]: received "${deployer}"; expected each principal once (duplicate: EKS allows one access entry per principal)`,
     ]);
   });
 

@@ -98,8 +98,10 @@ describe("StaticSite content bucket", () => {
   });
 
   test("versioning is enabled", () => {
-    expect(only(json, "aws_s3_bucket_versioning").versioning_configuration).toEqual({
-      status: "Enabled",
+    const versioning = named(json, "aws_s3_bucket_versioning", "content-versioning");
+    expect(versioning).toMatchObject({
+      bucket: ref(json, "aws_s3_bucket", "content-bucket", "id"),
+      versioning_configuration: { status: "Enabled" },
     });
   });
 
@@ -443,6 +445,45 @@ describe("StaticSite access logging (production tier)", () => {
     );
     expect(rulesOf(site({ accessLogRetentionDays: 30 }).json)).toContainEqual(
       expect.objectContaining({ expiration: [{ days: 30 }] }),
+    );
+  });
+
+  test("the log bucket is versioned, its old versions expiring like the content's", () => {
+    expect(named(json, "aws_s3_bucket_versioning", "access-log-versioning")).toMatchObject({
+      bucket: ref(json, "aws_s3_bucket", "access-log-bucket", "id"),
+      versioning_configuration: { status: "Enabled" },
+    });
+    const lifecycle = (j: StackJson) =>
+      named(j, "aws_s3_bucket_lifecycle_configuration", "access-log-lifecycle");
+    expect(lifecycle(json).rule).toContainEqual({
+      id: "expire-noncurrent-versions",
+      status: "Enabled",
+      filter: [{}],
+      noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+    });
+    expect(lifecycle(json).depends_on).toEqual([
+      expect.stringContaining("aws_s3_bucket_versioning.site_access-log-versioning_"),
+    ]);
+    const noncurrentDays = (j: StackJson) =>
+      (lifecycle(j).rule as Record<string, any>[]).find(
+        (r) => r.id === "expire-noncurrent-versions",
+      )!.noncurrent_version_expiration;
+    expect(noncurrentDays(site({ noncurrentVersionRetentionDays: 14 }).json)).toEqual([
+      { noncurrent_days: 14 },
+    ]);
+    expect(noncurrentDays(site({ tier: "development", accessLogging: true }).json)).toEqual([
+      { noncurrent_days: 30 },
+    ]);
+  });
+
+  test("every bucket of the site is versioned", () => {
+    const versioned = Object.values(resources(json, "aws_s3_bucket_versioning")).map(
+      (v) => v.bucket,
+    );
+    expect(versioned.sort()).toEqual(
+      Object.keys(resources(json, "aws_s3_bucket"))
+        .map((name) => `\${aws_s3_bucket.${name}.id}`)
+        .sort(),
     );
   });
 
