@@ -556,6 +556,16 @@ describe("Monitoring", () => {
     });
   });
 
+  test("Prometheus discovers the ServiceMonitors of every namespace (each app colour's)", () => {
+    // kube-prometheus-stack 75.15.1 templates/prometheus/prometheus.yaml: with the NilUsesHelmValues
+    // switch off and no selector, the Prometheus resource gets serviceMonitorSelector: {} (every
+    // ServiceMonitor), and an unset serviceMonitorNamespaceSelector renders {} (every namespace).
+    const spec = values.prometheus.prometheusSpec;
+    expect(spec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
+    expect(spec.serviceMonitorSelector).toBeUndefined();
+    expect(spec.serviceMonitorNamespaceSelector).toBeUndefined();
+  });
+
   test("production: 2 Prometheus and 2 Alertmanager replicas with disruption budgets", () => {
     expect(values.prometheus.prometheusSpec.replicas).toBe(2);
     expect(values.prometheus.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
