@@ -285,7 +285,7 @@ export interface BlueGreenReleaseProps {
  */
 export type BlueGreenReleaseValidationInput = Omit<
   BlueGreenReleaseProps,
-  "loadBalancerCidrs" | "colourSelector" | "dependsOn"
+  "loadBalancerCidrs" | "dependsOn"
 > & { readonly loadBalancerCidrs?: readonly string[] };
 
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -527,6 +527,17 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
         "an integer percentage from 1 to 100",
       );
     }
+  }
+
+  if (!isToken(name)) {
+    const selector = props.colourSelector ?? defaultColourSelector;
+    const [blue, green] = COLOURS.map((colour) => selector(colour, `${name}-${colour}`));
+    p.check(
+      Object.keys(blue).length > 0 && JSON.stringify(blue) !== JSON.stringify(green),
+      "colourSelector",
+      { blue, green },
+      "non-empty labels that differ between the colours (one colour's PDB, HPA and NetworkPolicy must never select the other colour's pods)",
+    );
   }
 
   if ((props.podSecurityStandard ?? "restricted") === "restricted" && rendered.length > 0) {

@@ -428,6 +428,13 @@ describe("BlueGreenRelease refuses pods the cluster would reject or mis-scale", 
     expect(() => app({ values: { resources: { requests: { cpu: 0.25 } } } })).not.toThrow();
   });
 
+  test("fails when the colour selector would select both colours' pods", () => {
+    expect(problems({ colourSelector: () => ({ "app.kubernetes.io/part-of": "web" }) })).toEqual([
+      'test/web: colourSelector: received {"blue":{"app.kubernetes.io/part-of":"web"},"green":{"app.kubernetes.io/part-of":"web"}}; expected non-empty labels that differ between the colours (one colour\'s PDB, HPA and NetworkPolicy must never select the other colour\'s pods)',
+    ]);
+    expect(problems({ colourSelector: () => ({}) })).toHaveLength(1);
+  });
+
   test("fails when the securityContext would be rejected by the restricted namespace", () => {
     expect(
       problems({
