@@ -39,6 +39,12 @@ export default tseslint.config(
     },
   },
   {
+    // plain CommonJS scripts that node runs without a build step (Helm post-renderers)
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { Buffer: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // tests edit raw YAML data of arbitrary shape
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
