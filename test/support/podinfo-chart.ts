@@ -31,6 +31,7 @@ type Labels = Record<string, string>;
 
 /** A rendered object, reduced. */
 export interface Rendered {
+  readonly apiVersion: string;
   readonly kind: string;
   readonly name: string;
   readonly labels: Labels;
@@ -83,6 +84,7 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
   const objects: Rendered[] = [];
   // templates/deployment.yaml
   objects.push({
+    apiVersion: "apps/v1",
     kind: "Deployment",
     name,
     labels,
@@ -117,6 +119,7 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
   // templates/service.yaml
   if (v.service.enabled) {
     objects.push({
+      apiVersion: "v1",
       kind: "Service",
       name,
       labels,
@@ -130,6 +133,7 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
   // templates/servicemonitor.yaml
   if (v.serviceMonitor.enabled) {
     objects.push({
+      apiVersion: "monitoring.coreos.com/v1",
       kind: "ServiceMonitor",
       name,
       labels: { ...labels, ...v.serviceMonitor.additionalLabels },
@@ -142,11 +146,23 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
   // templates/pdb.yaml: only with a non-empty budget and more than one replica
   const pdb = v.podDisruptionBudget;
   if (pdb && Object.keys(pdb).length > 0 && Number(v.replicaCount) > 1) {
-    objects.push({ kind: "PodDisruptionBudget", name, labels, spec: { selector, ...pdb } });
+    objects.push({
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      name,
+      labels,
+      spec: { selector, ...pdb },
+    });
   }
   // templates/hpa.yaml
   if (v.hpa.enabled) {
-    objects.push({ kind: "HorizontalPodAutoscaler", name, labels, spec: {} });
+    objects.push({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      name,
+      labels,
+      spec: {},
+    });
   }
   return objects;
 }

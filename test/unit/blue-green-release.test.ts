@@ -264,6 +264,26 @@ describe("BlueGreenRelease Helm releases", () => {
     },
   );
 
+  test.each<[string, Colour, string]>([
+    ["web-blue", "blue", "6.7.0"],
+    ["web-green", "green", "6.7.1"],
+  ])("%s is post-rendered with its colour and version labels", (name, colour, version) => {
+    expect(release(json, name).postrender).toEqual({
+      binary_path: "node",
+      args: [
+        expect.stringMatching(
+          /^assets\/colour-labels-post-renderer\/[0-9A-F]{32}\/colour-labels\.cjs$/,
+        ),
+        colour,
+        version,
+      ],
+    });
+  });
+
+  test("colourLabels: false turns the post-renderer off", () => {
+    expect(release(app({ colourLabels: false }).json, "web-blue").postrender).toBeUndefined();
+  });
+
   test("history and timeout are configurable", () => {
     const custom = app({ maxHistory: 3, timeoutSeconds: 900 }).json;
     expect(release(custom, "web-green")).toMatchObject({ max_history: 3, timeout: 900 });
@@ -278,16 +298,14 @@ describe("BlueGreenRelease Helm releases", () => {
     }
   });
 
-  test("per-colour values: full name, image tag = version, colour label", () => {
-    for (const [name, colour, version] of [
-      ["web-blue", "blue", "6.7.0"],
-      ["web-green", "green", "6.7.1"],
+  test("per-colour values: full name, image tag = version, ports, ServiceMonitor", () => {
+    for (const [name, version] of [
+      ["web-blue", "6.7.0"],
+      ["web-green", "6.7.1"],
     ]) {
       const values = valuesOf(json, name);
       expect(values.fullnameOverride).toBe(name);
       expect(values.image).toEqual({ tag: version });
-      expect(values.podLabels).toEqual({ colour });
-      expect(values.podAnnotations).toEqual({ colour });
       expect(values.service).toEqual({ externalPort: 9898, httpPort: 9898 });
       expect(values.serviceMonitor).toEqual({ enabled: true });
     }
@@ -669,9 +687,12 @@ describe("BlueGreenRelease release steps change one thing", () => {
     ]);
   });
 
-  test("changing blue's version changes only the blue release's values", () => {
+  test("changing blue's version changes only the blue release's values and version label", () => {
     const after = app({ release: { blue: { version: "6.7.2" } } }).json;
     expect(differences(before, after)).toEqual([
+      expect.stringMatching(
+        /^resource > helm_release > web_release-blue_\w+ > postrender > args > 2$/,
+      ),
       expect.stringMatching(/^resource > helm_release > web_release-blue_\w+ > values > 0$/),
     ]);
     expect(valuesOf(after, "web-blue").image.tag).toBe("6.7.2");
@@ -787,10 +808,13 @@ describe("BlueGreenRelease validation", () => {
     ["green", "latest"],
     ["blue", undefined],
     ["green", "-rc1"],
+    ["blue", "6.7.1-"],
+    ["green", "_6.7.1"],
+    ["blue", "6".repeat(64)],
   ])("fails when the %s version is %j", (colour, version) => {
     const rendered = version === undefined ? "nothing" : JSON.stringify(version);
     expect(problems({ release: { [colour]: { version } } as Partial<ReleaseState> })).toEqual([
-      `test/web: release.${colour}.version: received ${rendered}; expected a pinned image tag such as 6.7.1: 1-128 letters, digits, '_', '.' and '-', starting with a letter, digit or '_', not 'latest'`,
+      `test/web: release.${colour}.version: received ${rendered}; expected a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'`,
     ]);
   });
 

@@ -1,10 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { join } from "node:path";
 import { COLOUR_LABELS_SCRIPT } from "../../constructs/private/colour-post-renderer";
-import { helmBinary, HELM_VERSION } from "../support/helm";
+import { helmRunner, HELM_VERSION, manifestObjects } from "../support/helm";
 
 /**
  * The post-renderer under the real Helm, on the real `helm create` scaffold: what Helm pipes
@@ -12,7 +10,7 @@ import { helmBinary, HELM_VERSION } from "../support/helm";
  */
 describe("colour-labels post-renderer under Helm", () => {
   let dir: string;
-  let helm: (...args: string[]) => { status: number | null; stdout: string; stderr: string };
+  let helm: ReturnType<typeof helmRunner>;
   let plain: any[];
   let rendered: any[];
 
@@ -26,10 +24,6 @@ describe("colour-labels post-renderer under Helm", () => {
     "--post-renderer-args",
     version,
   ];
-  const documents = (stream: string): any[] =>
-    parseAllDocuments(stream, { version: "1.1" })
-      .map((d) => d.toJS())
-      .filter((d) => d !== null);
   const find = (docs: any[], kind: string) => {
     const found = docs.filter((d) => d.kind === kind);
     if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
@@ -40,19 +34,7 @@ describe("colour-labels post-renderer under Helm", () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "colour-labels-helm-"));
-    const binary = helmBinary();
-    const env = {
-      ...process.env,
-      // `--post-renderer node` is looked up on PATH: the node running the tests.
-      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
-      HELM_CACHE_HOME: join(dir, "helm/cache"),
-      HELM_CONFIG_HOME: join(dir, "helm/config"),
-      HELM_DATA_HOME: join(dir, "helm/data"),
-    };
-    helm = (...args) => {
-      const result = spawnSync(binary, args, { cwd: dir, env, encoding: "utf8" });
-      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    helm = helmRunner(dir);
     const created = helm("create", "demo");
     if (created.status !== 0) throw new Error(`helm create failed: ${created.stderr}`);
     const chart = join(dir, "demo");
@@ -61,8 +43,8 @@ describe("colour-labels post-renderer under Helm", () => {
     for (const result of [without, withRenderer]) {
       if (result.status !== 0) throw new Error(`helm template failed: ${result.stderr}`);
     }
-    plain = documents(without.stdout);
-    rendered = documents(withRenderer.stdout);
+    plain = manifestObjects(without.stdout);
+    rendered = manifestObjects(withRenderer.stdout);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -5,7 +5,10 @@
  * platform creates around the release (PDB, HPA, NetworkPolicy, ALB action, ServiceMonitor)
  * must agree with the Service selector and pod labels that come out.
  */
+import { spawnSync } from "node:child_process";
+import { parseAllDocuments, stringify } from "yaml";
 import { COLOURS } from "../../constructs/blue-green-release";
+import { COLOUR_LABELS_SCRIPT } from "../../constructs/private/colour-post-renderer";
 import { restrictedProblems } from "../../constructs/private/pod-security";
 import { renderPodinfo, selectorLabels, type Rendered } from "../support/podinfo-chart";
 import { environment, environmentStacks, resources, type StackJson } from "../helpers";
@@ -122,6 +125,43 @@ describe.each(["dev", "staging", "prod"])("podinfo 6.7.1 in %s", (env) => {
         requests: { cpu: "100m", memory: "64Mi" },
         limits: { cpu: "1", memory: "128Mi" },
       });
+    });
+
+    test("after the post-renderer the pods show the colour and its version (kubectl get pods -L colour)", () => {
+      const release = Object.values(resources(workloads, "helm_release")).find(
+        (r) => r.name === releaseName,
+      ) as any;
+      const [, ...args] = release.postrender.args as string[];
+      const manifest = objects
+        .map((o) =>
+          stringify(
+            {
+              apiVersion: o.apiVersion,
+              kind: o.kind,
+              metadata: { name: o.name, labels: o.labels },
+              spec: o.spec,
+            },
+            // Helm writes no YAML aliases (the model shares label objects)
+            { aliasDuplicateObjects: false },
+          ),
+        )
+        .join("---\n");
+      const result = spawnSync(release.postrender.binary_path, [COLOUR_LABELS_SCRIPT, ...args], {
+        input: manifest,
+        encoding: "utf8",
+      });
+      expect(result.stderr).toBe("");
+      const after = parseAllDocuments(result.stdout).map((d) => d.toJS());
+      const deploymentAfter = after.find((o) => o.kind === "Deployment");
+      // podinfo's templates set neither label (no podLabels value; the version is the chart's appVersion)
+      expect(podLabels).not.toHaveProperty("colour");
+      expect(deploymentAfter.spec.template.metadata.labels).toEqual({
+        ...podLabels,
+        colour,
+        "app.kubernetes.io/version": environment(env).apps.web.release[colour].version,
+      });
+      expect(deploymentAfter.spec.selector).toEqual(deployment.spec.selector);
+      expect(after.find((o) => o.kind === "Service").spec.selector).toEqual(serviceSelector);
     });
 
     test("the image tag is the colour's version in the environment file", () => {
