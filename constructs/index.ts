@@ -86,6 +86,13 @@ export {
   type AlertReceivers,
 } from "./monitoring";
 export {
+  DnsValidatedCertificate,
+  validateDnsValidatedCertificateProps,
+  VALIDATION_RECORD_TTL_SECONDS,
+  type DnsValidatedCertificateProps,
+  type DnsValidatedCertificateValidationInput,
+} from "./dns-validated-certificate";
+export {
   loadBalancerControllerPolicy,
   snsPublishPolicy,
   type SnsPublishTarget,
