@@ -93,6 +93,16 @@ export {
   type DnsValidatedCertificateValidationInput,
 } from "./dns-validated-certificate";
 export {
+  ExternalDns,
+  validateExternalDnsProps,
+  EXTERNAL_DNS_CHART_VERSION,
+  EXTERNAL_DNS_SERVICE_ACCOUNT,
+  type ExternalDnsProps,
+  type ExternalDnsPolicy,
+  type ExternalDnsValidationInput,
+} from "./external-dns";
+export {
+  externalDnsPolicy,
   loadBalancerControllerPolicy,
   snsPublishPolicy,
   type SnsPublishTarget,
