@@ -21,9 +21,14 @@ const RESERVED_TAG_KEYS = ["environment", "managed-by"];
 /**
  * Cross-field problems of an environment file, field paths from the file's root. Takes the
  * sections that are valid on their own, so a file with shape problems still gets every other
- * problem reported; a rule runs only when the sections it relates are there.
+ * problem reported; a rule runs only when the sections it relates are there. `invalidSections`
+ * names the sections present in the file but left out for their shape problems.
  */
-export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: string): Problem[] {
+export function crossFieldProblems(
+  env: Partial<EnvironmentConfig>,
+  fileStem: string,
+  invalidSections: readonly string[] = [],
+): Problem[] {
   const problems: Problem[] = [];
   const add = (field: string, received: unknown, expected: string) =>
     problems.push({ field, received, expected });
@@ -65,10 +70,12 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
     }
   }
   if (env.cdn && env.name && env.account) {
-    const createsCertificate = cdnCertificateDomainNames(env) !== undefined;
+    // with a dns section the infrastructure stack creates and validates the certificate (an
+    // invalid dns section says nothing either way: its own problems are reported)
+    const noCertificateNeeded =
+      cdnCertificateDomainNames(env) !== undefined || invalidSections.includes("dns");
     for (const p of validateStaticSiteProps({ ...env.cdn, name: env.name, account: env.account })) {
-      // with a dns section the infrastructure stack creates and validates the certificate
-      if (createsCertificate && p.field === "certificateArn" && p.received === undefined) continue;
+      if (noCertificateNeeded && p.field === "certificateArn" && p.received === undefined) continue;
       problems.push({
         ...p,
         field: p.field === "name" || p.field === "account" ? p.field : `cdn.${p.field}`,
