@@ -105,16 +105,18 @@ export function parseEnvironment(
   // Report everything at once: the shape problems, plus the cross-field problems of every
   // top-level section that is valid on its own.
   const sections: Record<string, unknown> = {};
+  const invalid: string[] = [];
   if (raw !== null && typeof raw === "object") {
     for (const [key, schema] of Object.entries(environmentSchema.shape)) {
       const section = (schema as z.ZodTypeAny).safeParse((raw as Record<string, unknown>)[key]);
       if (section.success) sections[key] = section.data;
+      else invalid.push(key);
     }
   }
   return {
     problems: [
       ...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)),
-      ...crossFieldProblems(sections as Partial<EnvironmentConfig>, fileStem),
+      ...crossFieldProblems(sections as Partial<EnvironmentConfig>, fileStem, invalid),
     ],
   };
 }

@@ -8,7 +8,12 @@ import { validateDatabaseProps } from "../constructs/database";
 import { validateBlueGreenReleaseProps } from "../constructs/blue-green-release";
 import { validateStaticSiteProps } from "../constructs/static-site";
 import { validateAlarmsProps } from "../constructs/alarms";
+import { validateExternalDnsProps } from "../constructs/external-dns";
+import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
+import { isHostName } from "../constructs/private/static-site-names";
+import { HOST_NAME } from "../constructs/private/patterns";
 import type { Problem } from "../constructs/private/validation";
+import type { DnsZone } from "../constructs/types";
 import type { EnvironmentConfig } from "./schema";
 
 const RESERVED_TAG_KEYS = ["environment", "managed-by"];
@@ -16,9 +21,14 @@ const RESERVED_TAG_KEYS = ["environment", "managed-by"];
 /**
  * Cross-field problems of an environment file, field paths from the file's root. Takes the
  * sections that are valid on their own, so a file with shape problems still gets every other
- * problem reported; a rule runs only when the sections it relates are there.
+ * problem reported; a rule runs only when the sections it relates are there. `invalidSections`
+ * names the sections present in the file but left out for their shape problems.
  */
-export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: string): Problem[] {
+export function crossFieldProblems(
+  env: Partial<EnvironmentConfig>,
+  fileStem: string,
+  invalidSections: readonly string[] = [],
+): Problem[] {
   const problems: Problem[] = [];
   const add = (field: string, received: unknown, expected: string) =>
     problems.push({ field, received, expected });
@@ -70,7 +80,12 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
     }
   }
   if (env.cdn && env.name && env.account) {
+    // with a dns section the infrastructure stack creates and validates the certificate (an
+    // invalid dns section says nothing either way: its own problems are reported)
+    const noCertificateNeeded =
+      cdnCertificateDomainNames(env) !== undefined || invalidSections.includes("dns");
     for (const p of validateStaticSiteProps({ ...env.cdn, name: env.name, account: env.account })) {
+      if (noCertificateNeeded && p.field === "certificateArn" && p.received === undefined) continue;
       problems.push({
         ...p,
         field: p.field === "name" || p.field === "account" ? p.field : `cdn.${p.field}`,
@@ -82,6 +97,9 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
       problems.push({ ...p, field: p.field === "name" ? p.field : `alerts.${p.field}` });
     }
   }
+  if (env.dns && env.name && env.region) {
+    problems.push(...dnsProblems(env, { name: env.name, region: env.region }, env.dns.zones));
+  }
   for (const [name, app] of Object.entries(env.apps ?? {})) {
     for (const p of validateBlueGreenReleaseProps({ ...app, name, tier })) {
       // the app's name is its key in the file
@@ -92,6 +110,60 @@ export function crossFieldProblems(env: Partial<EnvironmentConfig>, fileStem: st
     }
   }
   return problems;
+}
+
+/**
+ * Problems of the dns section (the zones, as ExternalDNS takes them), then, when the zones are
+ * valid, every app host and CDN domain name outside them (as their certificates take them). A
+ * malformed host is left to the app's and the CDN's own rules.
+ */
+function dnsProblems(
+  env: Partial<EnvironmentConfig>,
+  { name, region }: Pick<EnvironmentConfig, "name" | "region">,
+  zones: readonly DnsZone[],
+): Problem[] {
+  const problems: Problem[] = validateExternalDnsProps({
+    zones,
+    region,
+    txtOwnerId: externalDnsOwnerId({ name }),
+  }).map((p) => ({
+    ...p,
+    // the owner id is the environment's name
+    field: p.field.startsWith("zones")
+      ? `dns.${p.field}`
+      : p.field === "txtOwnerId"
+        ? "name"
+        : p.field,
+  }));
+  if (problems.length > 0) return problems;
+  const outside = (field: string, host: string) => {
+    for (const p of validateDnsValidatedCertificateProps({ domainNames: [host], zones })) {
+      problems.push({ ...p, field });
+    }
+  };
+  for (const [appName, app] of Object.entries(env.apps ?? {})) {
+    if (HOST_NAME.test(app.host)) outside(`apps.${appName}.host`, app.host);
+  }
+  (env.cdn?.domainNames ?? []).forEach((host, i) => {
+    if (isHostName(host)) outside(`cdn.domainNames[${i}]`, host);
+  });
+  return problems;
+}
+
+/**
+ * The names of the CDN certificate the infrastructure stack creates (in us-east-1, validated in
+ * the dns zones): `cdn.domainNames` when the file has a dns section and no `cdn.certificateArn`.
+ */
+export function cdnCertificateDomainNames(
+  env: Partial<Pick<EnvironmentConfig, "cdn" | "dns">>,
+): string[] | undefined {
+  const names = env.cdn?.domainNames ?? [];
+  return env.dns && names.length > 0 && env.cdn?.certificateArn === undefined ? names : undefined;
+}
+
+/** ExternalDNS's TXT registry owner id of an environment: its name (unique, never renamed). */
+export function externalDnsOwnerId(env: Pick<EnvironmentConfig, "name">): string {
+  return env.name;
 }
 
 /** The RDS identifier of an environment: `database.identifier`, else `<name>-postgres`. */

@@ -102,6 +102,14 @@ const cdn = z
   })
   .strict();
 
+// Value rules of the dns section live in the ExternalDns and DnsValidatedCertificate constructs
+// (validateExternalDnsProps, validateDnsValidatedCertificateProps).
+const dns = z
+  .object({
+    zones: z.array(z.object({ id: z.string(), domain: z.string() }).strict()),
+  })
+  .strict();
+
 const receiver = z.discriminatedUnion("type", [
   z
     .object({
@@ -202,6 +210,7 @@ export const environmentSchema = z
       .strict()
       .optional(),
     database,
+    dns: dns.optional(),
     cdn: cdn.default({}),
     // value rules: Alarms (validateAlarmsProps)
     alerts: z.object({ email: z.string() }).strict(),

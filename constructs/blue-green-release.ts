@@ -222,6 +222,12 @@ export interface BlueGreenReleaseProps {
    * @default none: the AWS Load Balancer Controller discovers an ACM certificate matching `host`
    */
   readonly certificateArn?: string;
+  /**
+   * Annotate the Ingress with `external-dns.alpha.kubernetes.io/hostname: <host>`, so ExternalDNS
+   * publishes `host` as an alias record to the ALB.
+   * @default false: the host's DNS record is managed outside the platform
+   */
+  readonly externalDnsHostname?: boolean;
   /** Helm values shared by both colours (the per-colour values are merged over them). @default {} */
   readonly values?: HelmValues;
   /**
@@ -835,6 +841,9 @@ export class BlueGreenRelease extends Construct {
           [`${prefix}/ssl-redirect`]: "443",
           [`${prefix}/ssl-policy`]: props.sslPolicy ?? DEFAULT_SSL_POLICY,
           ...(props.certificateArn ? { [`${prefix}/certificate-arn`]: props.certificateArn } : {}),
+          ...(props.externalDnsHostname
+            ? { "external-dns.alpha.kubernetes.io/hostname": props.host }
+            : {}),
           [`${prefix}/healthcheck-path`]: props.healthPath,
           [`${prefix}/load-balancer-attributes`]:
             "routing.http.drop_invalid_header_fields.enabled=true",

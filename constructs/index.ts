@@ -88,6 +88,23 @@ export {
   type AlertReceivers,
 } from "./monitoring";
 export {
+  DnsValidatedCertificate,
+  validateDnsValidatedCertificateProps,
+  VALIDATION_RECORD_TTL_SECONDS,
+  type DnsValidatedCertificateProps,
+  type DnsValidatedCertificateValidationInput,
+} from "./dns-validated-certificate";
+export {
+  ExternalDns,
+  validateExternalDnsProps,
+  EXTERNAL_DNS_CHART_VERSION,
+  EXTERNAL_DNS_SERVICE_ACCOUNT,
+  type ExternalDnsProps,
+  type ExternalDnsPolicy,
+  type ExternalDnsValidationInput,
+} from "./external-dns";
+export {
+  externalDnsPolicy,
   loadBalancerControllerPolicy,
   snsPublishPolicy,
   type SnsPublishTarget,

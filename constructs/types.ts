@@ -62,3 +62,14 @@ export interface IKubernetesCluster {
   /** OIDC issuer host and path, without `https://` (the prefix of IRSA condition keys). */
   readonly oidcIssuer: string;
 }
+
+/**
+ * A Route 53 hosted zone the platform may write records in (certificate validation records,
+ * ExternalDNS records). Its id comes from configuration, never from a lookup, so plans stay offline.
+ */
+export interface DnsZone {
+  /** Hosted zone id, e.g. `Z0123456789ABCDEFGHIJ` (without the `/hostedzone/` prefix). */
+  readonly id: string;
+  /** Domain of the zone, e.g. `example.com` (lowercase, no trailing dot). */
+  readonly domain: string;
+}

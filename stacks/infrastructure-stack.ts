@@ -6,15 +6,18 @@ import { ContainerRegistry } from "../constructs/container-registry";
 import { Database } from "../constructs/database";
 import { StaticSite } from "../constructs/static-site";
 import { Alarms } from "../constructs/alarms";
+import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
+import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
 import { ALERTMANAGER_SERVICE_ACCOUNT_NAME } from "../constructs/monitoring";
 import {
+  externalDnsPolicy,
   loadBalancerControllerPolicy,
   snsPublishPolicy,
 } from "../constructs/private/addon-policies";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { clusterName, databaseIdentifier } from "../config/rules";
-import type { AwsEnvironment } from "../constructs/types";
+import { cdnCertificateDomainNames, clusterName, databaseIdentifier } from "../config/rules";
+import { partitionOf, type AwsEnvironment } from "../constructs/types";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
 
 /** `<env>-infrastructure`: every AWS resource of one environment, in one reviewable plan. */
@@ -35,6 +38,15 @@ export class InfrastructureStack extends TerraformStack {
   readonly loadBalancerControllerRole: IamRole;
   /** IRSA role of Alertmanager, when an alert receiver publishes to SNS. */
   readonly alertmanagerRole?: IamRole;
+  /**
+   * The issued certificate of every app's host, by app name, when the file has a dns section
+   * (none for an app with its own `certificateArn`). Used by the workloads stack's Ingresses.
+   */
+  readonly appCertificates: Readonly<Record<string, DnsValidatedCertificate>> = {};
+  /** The CDN's certificate (us-east-1), when the file has a dns section and cdn.domainNames without cdn.certificateArn. */
+  readonly cdnCertificate?: DnsValidatedCertificate;
+  /** IRSA role of ExternalDNS, when the file has a dns section (used by the workloads stack). */
+  readonly externalDnsRole?: IamRole;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -91,8 +103,38 @@ export class InfrastructureStack extends TerraformStack {
       tier: env.tier,
     });
 
+    // Certificates validated in the file's zones: one per app host in the environment's region
+    // (construct ids keyed by host), and the CDN's in us-east-1, where CloudFront reads it.
+    const zones = env.dns?.zones;
+    if (zones) {
+      const byHost = new Map<string, DnsValidatedCertificate>();
+      const appCertificates: Record<string, DnsValidatedCertificate> = {};
+      for (const [name, app] of Object.entries(env.apps)) {
+        if (app.certificateArn !== undefined) continue;
+        let certificate = byHost.get(app.host);
+        if (!certificate) {
+          certificate = new DnsValidatedCertificate(this, `certificate-${app.host}`, {
+            domainNames: [app.host],
+            zones,
+          });
+          byHost.set(app.host, certificate);
+        }
+        appCertificates[name] = certificate;
+      }
+      this.appCertificates = appCertificates;
+      const cdnNames = cdnCertificateDomainNames(env);
+      if (cdnNames) {
+        this.cdnCertificate = new DnsValidatedCertificate(this, "cdn-certificate", {
+          domainNames: cdnNames,
+          zones,
+          provider: usEast1,
+        });
+      }
+    }
+
     this.site = new StaticSite(this, "site", {
       ...env.cdn,
+      certificateArn: env.cdn.certificateArn ?? this.cdnCertificate?.certificateArn,
       environment: aws,
       usEast1Provider: usEast1,
       name: env.name,
@@ -131,6 +173,17 @@ export class InfrastructureStack extends TerraformStack {
       );
     }
 
+    if (zones) {
+      this.externalDnsRole = this.cluster.addServiceAccountRole(
+        EXTERNAL_DNS_SERVICE_ACCOUNT.namespace,
+        EXTERNAL_DNS_SERVICE_ACCOUNT.name,
+        externalDnsPolicy(
+          zones.map((zone) => zone.id),
+          partitionOf(env.region),
+        ),
+      );
+    }
+
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
     new TerraformOutput(this, "public_subnet_ids", { value: this.network.publicSubnetIds });
@@ -139,5 +192,19 @@ export class InfrastructureStack extends TerraformStack {
     new TerraformOutput(this, "database_subnet_group_name", {
       value: this.network.databaseSubnetGroupName,
     });
+    if (Object.keys(this.appCertificates).length > 0) {
+      new TerraformOutput(this, "app_certificate_arns", {
+        description: "ARN of the issued ACM certificate of each app's host, by app name",
+        value: Object.fromEntries(
+          Object.entries(this.appCertificates).map(([name, c]) => [name, c.certificateArn]),
+        ),
+      });
+    }
+    if (this.cdnCertificate) {
+      new TerraformOutput(this, "cdn_certificate_arn", {
+        description: "ARN of the issued ACM certificate (us-east-1) of the CDN's domain names",
+        value: this.cdnCertificate.certificateArn,
+      });
+    }
   }
 }

@@ -1,10 +1,12 @@
 import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { BlueGreenRelease } from "../constructs/blue-green-release";
+import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
 import type { EnvironmentConfig } from "../config/schema";
+import { externalDnsOwnerId } from "../config/rules";
 import type { InfrastructureStack } from "./infrastructure-stack";
 import { kubernetesProviders } from "./kubernetes-providers";
 import { configureBackend, type PlatformStackProps } from "./settings";
@@ -28,6 +30,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly metricsServer: MetricsServer;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** ExternalDNS, when the environment file has a dns section. */
+  readonly externalDns?: ExternalDns;
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
@@ -64,6 +68,16 @@ export class WorkloadsStack extends TerraformStack {
       storageGb: env.monitoring.storageGb,
     });
 
+    if (env.dns && infrastructure.externalDnsRole) {
+      this.externalDns = new ExternalDns(this, "external-dns", {
+        zones: env.dns.zones,
+        roleArn: infrastructure.externalDnsRole.arn,
+        region: env.region,
+        tier: env.tier,
+        txtOwnerId: externalDnsOwnerId(env),
+      });
+    }
+
     // The internet-facing ALBs' interfaces live in the public subnets. Their CIDRs are plain data
     // carved from the environment file at synth, so this is no cross-stack reference.
     const loadBalancerCidrs = infrastructure.network.publicSubnetCidrs;
@@ -74,6 +88,10 @@ export class WorkloadsStack extends TerraformStack {
         ...app,
         name,
         tier: env.tier,
+        // with a dns section: the certificate issued in the infrastructure stack, and the host
+        // published by ExternalDNS; without one the controller discovers a certificate by host
+        certificateArn: app.certificateArn ?? infrastructure.appCertificates[name]?.certificateArn,
+        externalDnsHostname: env.dns !== undefined,
         loadBalancerCidrs,
         // the controller's pod webhook must run before pods land in readiness-gate namespaces,
         // and the monitoring release's CRDs before the apps' ServiceMonitors

@@ -6,7 +6,7 @@
 import publishedLoadBalancerControllerPolicy from "../policies/aws-load-balancer-controller.json";
 import { policyJson, type PolicyStatement } from "./iam";
 import { isToken } from "./validation";
-import { SNS_TOPIC_ARN } from "./patterns";
+import { ROUTE53_ZONE_ID, SNS_TOPIC_ARN } from "./patterns";
 
 /**
  * The controller release whose published IAM policy is shipped in
@@ -81,4 +81,41 @@ export function snsPublishPolicy(targets: readonly SnsPublishTarget[]): string {
     });
   }
   return policyJson(statements);
+}
+
+/**
+ * ExternalDNS's IAM policy (AWS provider of ExternalDNS v0.21.0, chart 1.21.1): read and change
+ * records in the given hosted zones only, and list hosted zones, an action on no resource type,
+ * for which AWS accepts only `Resource: "*"`. These are the only Route 53 calls ExternalDNS makes
+ * here; `route53:ListTagsForResources` (in the upstream tutorial) is only called with
+ * `--aws-zone-tags`, which the platform does not use.
+ */
+export function externalDnsPolicy(zoneIds: readonly string[], partition = "aws"): string {
+  const problems: string[] = [];
+  zoneIds.forEach((id, i) => {
+    if (!isToken(id) && !ROUTE53_ZONE_ID.test(id)) {
+      problems.push(
+        `zoneIds[${i}]: received ${JSON.stringify(id)}; expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`,
+      );
+    }
+  });
+  if (zoneIds.length === 0)
+    problems.push("zoneIds: received []; expected at least one hosted zone id");
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  const zones = [...new Set(zoneIds)].map((id) => `arn:${partition}:route53:::hostedzone/${id}`);
+  return policyJson([
+    {
+      Sid: "ChangeRecordsInDeclaredZones",
+      Effect: "Allow",
+      Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+      Resource: zones,
+    },
+    {
+      Sid: "ListHostedZones",
+      Effect: "Allow",
+      // ListHostedZones has no resource type: "*" is the only resource AWS accepts.
+      Action: ["route53:ListHostedZones"],
+      Resource: "*",
+    },
+  ]);
 }

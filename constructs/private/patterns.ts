@@ -20,3 +20,5 @@ export const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[
 /** A host name that may start with a `*.` wildcard (CloudFront aliases, certificates). */
 export const WILDCARD_HOST_NAME =
   /^(\*\.)?(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without the `/hostedzone/` prefix). */
+export const ROUTE53_ZONE_ID = /^Z[0-9A-Z]{1,31}$/;

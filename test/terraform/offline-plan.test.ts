@@ -26,12 +26,16 @@ test("the hashicorp/aws provider mirror is available", () => {
 
 describe.each(environments.map((e) => e.config))("$name-infrastructure offline", (env) => {
   let changes: Change[] = [];
+  let configuration: { address: string; provider_config_key?: string }[] = [];
   const ofType = (type: string) => changes.filter((c) => c.type === type);
   const after = (c: Change) => c.change.after ?? {};
 
   beforeAll(() => {
     const plan = initValidatePlan(join(outdir, "stacks", `${env.name}-infrastructure`));
     changes = plan.resource_changes ?? [];
+    configuration =
+      (plan.configuration as { root_module?: { resources?: typeof configuration } }).root_module
+        ?.resources ?? [];
   }, 300_000);
 
   test("plans only creations", () => {
@@ -165,7 +169,61 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
       expect.objectContaining({ signing_behavior: "always", signing_protocol: "sigv4" }),
     ]);
     const [distribution] = ofType("aws_cloudfront_distribution").map(after);
-    expect(distribution.aliases ?? []).toEqual(env.cdn.domainNames ?? []);
+    // aliases is a set: Terraform lists it sorted
+    expect(distribution.aliases ?? []).toEqual([...(env.cdn.domainNames ?? [])].sort());
+  });
+
+  test("certificates validated through DNS records in the declared zones, only with a dns section", () => {
+    const certificates = ofType("aws_acm_certificate");
+    const records = ofType("aws_route53_record");
+    const validations = ofType("aws_acm_certificate_validation");
+    if (!env.dns) {
+      expect([certificates, records, validations]).toEqual([[], [], []]);
+      return;
+    }
+    const appHosts = [
+      ...new Set(
+        Object.values(env.apps)
+          .filter((a) => a.certificateArn === undefined)
+          .map((a) => a.host),
+      ),
+    ];
+    const cdnNames = env.cdn.certificateArn ? [] : (env.cdn.domainNames ?? []);
+    // one certificate per app host, plus the CDN's (its first name is the subject)
+    expect(certificates.map((c) => after(c).domain_name).sort()).toEqual(
+      [...appHosts, ...cdnNames.slice(0, 1)].sort(),
+    );
+    for (const c of certificates) {
+      expect(after(c)).toMatchObject({ validation_method: "DNS" });
+    }
+    // one validation record per certificate name, keyed by the name, in a declared zone
+    expect(records.map((r) => /\["(.+)"\]$/.exec(r.address)?.[1]).sort()).toEqual(
+      [...appHosts, ...cdnNames].sort(),
+    );
+    const zoneIds = env.dns.zones.map((z) => z.id);
+    for (const r of records) {
+      expect(zoneIds).toContain(after(r).zone_id);
+      expect(after(r)).toMatchObject({ ttl: 60, allow_overwrite: true });
+    }
+    expect(validations).toHaveLength(certificates.length);
+    // the CDN's certificate, its records and validation are created in us-east-1
+    const usEast1 = configuration
+      .filter((r) => r.provider_config_key === "aws.us_east_1")
+      .map((r) => r.address.split(".")[0]);
+    for (const type of [
+      "aws_acm_certificate",
+      "aws_route53_record",
+      "aws_acm_certificate_validation",
+    ]) {
+      expect(usEast1.filter((t) => t === type)).toHaveLength(cdnNames.length > 0 ? 1 : 0);
+    }
+  });
+
+  test("ExternalDNS's IRSA role only with a dns section", () => {
+    const roles = ofType("aws_iam_role").map((c) => after(c).name);
+    const name = `${env.cluster.name ?? env.name}-external-dns-external-dns`;
+    if (env.dns) expect(roles).toContain(name);
+    else expect(roles).not.toContain(name);
   });
 
   test("alarms notify an encrypted topic, CloudFront's from us-east-1", () => {

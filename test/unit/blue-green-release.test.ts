@@ -231,6 +231,20 @@ describe("BlueGreenRelease ALB secure defaults", () => {
   });
 });
 
+describe("BlueGreenRelease externalDnsHostname", () => {
+  test("annotates the Ingress with the host for ExternalDNS when set", () => {
+    const a = annotations(app({ externalDnsHostname: true }).json);
+    expect(a["external-dns.alpha.kubernetes.io/hostname"]).toBe("app.example.com");
+  });
+
+  test("off by default", () => {
+    for (const externalDnsHostname of [undefined, false]) {
+      const a = annotations(app({ externalDnsHostname }).json);
+      expect(a["external-dns.alpha.kubernetes.io/hostname"]).toBeUndefined();
+    }
+  });
+});
+
 describe("BlueGreenRelease Helm releases", () => {
   const { json } = app();
 

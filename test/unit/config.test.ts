@@ -317,7 +317,11 @@ describe("environment files", () => {
   });
 
   test("cdn and alerts sections: domain names without a certificate, a certificate outside us-east-1, a bad e-mail", () => {
-    const noCertificate = problemsFor((raw) => delete raw.cdn.certificateArn);
+    const noCertificate = problemsFor((raw) => {
+      // without a dns section nothing creates the CDN certificate
+      delete raw.dns;
+      delete raw.cdn.certificateArn;
+    });
     expect(noCertificate).toEqual([
       expect.stringMatching(/prod\.yaml: cdn\.certificateArn: received nothing; expected .*/),
     ]);
@@ -336,6 +340,95 @@ describe("environment files", () => {
         /prod\.yaml: alerts\.email: received "oncall-at-example\.com"; expected .*e-mail/,
       ),
     ]);
+  });
+
+  describe("dns section", () => {
+    const ZONE = { id: "Z0123456789ABCDEFGHIJ", domain: "example.com" };
+
+    test("fails when an app host lies outside every zone", () => {
+      expect(
+        problemsFor((raw) => {
+          raw.dns = { zones: [ZONE] };
+          raw.apps.web.host = "app.other.org";
+        }),
+      ).toEqual([
+        expect.stringMatching(
+          /prod\.yaml: apps\.web\.host: received "app\.other\.org"; expected a host inside a declared dns zone \(example\.com\)$/,
+        ),
+      ]);
+    });
+
+    test("fails when a CDN domain name lies outside every zone, naming every declared zone", () => {
+      expect(
+        problemsFor((raw) => {
+          raw.dns = { zones: [ZONE, { id: "Z0SHOP1234567890ABCDE", domain: "shop.example.org" }] };
+          raw.cdn.domainNames = ["www.example.com", "www.example.org"];
+        }),
+      ).toEqual([
+        expect.stringMatching(
+          /prod\.yaml: cdn\.domainNames\[1\]: received "www\.example\.org"; expected a host inside a declared dns zone \(example\.com, shop\.example\.org\)$/,
+        ),
+      ]);
+    });
+
+    test("fails when a zone id has the wrong shape (hosts are not checked against a bad zone)", () => {
+      expect(
+        problemsFor((raw) => {
+          raw.dns = { zones: [{ id: "/hostedzone/Z0123456789ABCDEFGHIJ", domain: "example.com" }] };
+          raw.apps.web.host = "app.other.org";
+        }),
+      ).toEqual([
+        expect.stringMatching(
+          /prod\.yaml: dns\.zones\[0\]\.id: received "\/hostedzone\/Z0123456789ABCDEFGHIJ"; expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ: "Z" and up to 31 upper-case letters and digits, without \/hostedzone\/$/,
+        ),
+      ]);
+    });
+
+    test("fails when a zone has no domain, an unknown field or is declared twice", () => {
+      const lines = problemsFor((raw) => {
+        raw.dns = { zones: [ZONE, ZONE, { id: "Z1", zone: "example.net" }] };
+      });
+      expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+        "dns.zones[2].domain: received nothing; expected a string (required field is missing)",
+        'dns.zones[2].zone: received "example.net"; expected no field named "zone" here (unknown field; allowed: id, domain)',
+      ]);
+      expect(
+        problemsFor((raw) => (raw.dns = { zones: [ZONE, ZONE] })).map((l) =>
+          l.replace(/^\S+prod\.yaml: /, ""),
+        ),
+      ).toEqual([
+        'dns.zones[1].id: received "Z0123456789ABCDEFGHIJ"; expected each zone once (duplicate id)',
+        'dns.zones[1].domain: received "example.com"; expected each domain once (duplicate domain: records of a name can only go to one zone)',
+      ]);
+      expect(problemsFor((raw) => (raw.dns = { zones: [] }))).toEqual([
+        expect.stringContaining(
+          "dns.zones: received []; expected at least one Route 53 hosted zone ({ id, domain })",
+        ),
+      ]);
+    });
+
+    test("a host lies in a zone when it is the zone's domain or below it", () => {
+      const raw = rawEnvironment("prod") as Record<string, any>;
+      raw.dns = { zones: [ZONE] };
+      raw.apps.web.host = "example.com";
+      raw.cdn.domainNames = ["www.example.com", "*.static.example.com"];
+      expect(() => loadEnvironments(environmentFolder({ prod: raw }))).not.toThrow();
+    });
+
+    test("with a dns section, CDN domain names need no certificateArn (the stack creates one)", () => {
+      const raw = rawEnvironment("prod") as Record<string, any>;
+      raw.dns = { zones: [ZONE] };
+      delete raw.cdn.certificateArn;
+      const [loaded] = loadEnvironments(environmentFolder({ prod: raw }));
+      expect(loaded.config.dns).toEqual({ zones: [ZONE] });
+    });
+
+    test("the section is optional", () => {
+      const raw = rawEnvironment("dev") as Record<string, any>;
+      delete raw.dns;
+      const [loaded] = loadEnvironments(environmentFolder({ dev: raw }));
+      expect(loaded.config.dns).toBeUndefined();
+    });
   });
 
   test("monitoring receivers: sns (the alarm topic by default) or webhook from a secret", () => {
@@ -421,7 +514,7 @@ describe("environment files", () => {
     }
     expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
       "Invalid environment configuration: 6 problems in 2 files",
-      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, cdn, alerts, monitoring, apps)',
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, apps)',
       'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
       'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
       'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',

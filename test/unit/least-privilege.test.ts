@@ -61,16 +61,38 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
     expect(wildcards).toEqual([]);
   });
 
-  test('Resource "*" only in key policies (meaning "this key") and the load balancer controller\'s published policy', () => {
+  test('Resource "*" only in key policies (meaning "this key"), the load balancer controller\'s published policy and ExternalDNS\'s zone listing', () => {
     const unscoped = allows
       .filter((f) => list(f.statement.Resource).includes("*"))
       .map(
         (f) =>
           f.where.split(".")[0] +
-          (f.where.includes("aws-load-balancer-controller") ? " (load balancer controller)" : ""),
+          (f.where.includes("aws-load-balancer-controller") ? " (load balancer controller)" : "") +
+          (f.where.includes("irsa-external-dns")
+            ? ` (external-dns: ${list(f.statement.Action).join(", ")})`
+            : ""),
       );
     expect(new Set(unscoped)).toEqual(
-      new Set(["aws_kms_key", "aws_iam_role_policy (load balancer controller)"]),
+      new Set([
+        "aws_kms_key",
+        "aws_iam_role_policy (load balancer controller)",
+        // ListHostedZones has no resource type; every record action is scoped to the zones
+        ...(environment(name).dns
+          ? ["aws_iam_role_policy (external-dns: route53:ListHostedZones)"]
+          : []),
+      ]),
     );
+  });
+
+  test("Route 53 record changes only in the environment's declared zones", () => {
+    const zones = (environment(name).dns?.zones ?? []).map(
+      (z) => `arn:aws:route53:::hostedzone/${z.id}`,
+    );
+    const route53 = allows.filter((f) =>
+      list(f.statement.Action).some(
+        (a) => a.startsWith("route53:") && a !== "route53:ListHostedZones",
+      ),
+    );
+    expect(route53.flatMap((f) => list(f.statement.Resource)).sort()).toEqual(zones.sort());
   });
 });
