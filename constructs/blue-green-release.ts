@@ -384,6 +384,14 @@ function isPositiveCpu(value: unknown): boolean {
  * the environment-file validation (prefix `apps.<name>.`) so both say the same thing.
  */
 export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationInput): Problem[] {
+  return checkProps(props).problems;
+}
+
+/** The problems, and each colour's merged Helm values (in COLOURS order) when both versions are known. */
+function checkProps(props: BlueGreenReleaseValidationInput): {
+  problems: Problem[];
+  rendered: HelmValues[];
+} {
   const p = new ProblemList();
   const { name, namespace } = props;
 
@@ -620,7 +628,7 @@ export function validateBlueGreenReleaseProps(props: BlueGreenReleaseValidationI
       "an integer number of seconds from 1 to 3600",
     );
   }
-  return [...p.problems];
+  return { problems: [...p.problems], rendered };
 }
 
 /** The route that reaches the idle colour before it gets production traffic. */
@@ -676,7 +684,8 @@ export class BlueGreenRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenReleaseProps) {
     super(scope, id);
-    throwIfProblems(this, validateBlueGreenReleaseProps(props));
+    const { problems, rendered } = checkProps(props);
+    throwIfProblems(this, problems);
 
     const { name, servicePort } = props;
     const defaults = resolveTierDefaults(props);
@@ -757,7 +766,7 @@ export class BlueGreenRelease extends Construct {
         },
       });
 
-      const values = colourReleaseValues(props, colour);
+      const values = rendered[COLOURS.indexOf(colour)];
       const release = new Release(this, `release-${colour}`, {
         name: releaseName,
         namespace,
