@@ -182,7 +182,7 @@ function describeIssue(issue: z.ZodIssue, raw: unknown): Problem[] {
           received,
           expected:
             received === undefined
-              ? `${article(issue.expected)} (required field is missing)`
+              ? `${issue.message === "Required" ? article(issue.expected) : issue.message} (required field is missing)`
               : article(issue.expected),
         },
       ];

@@ -136,7 +136,20 @@ const monitoring = z
   .strict();
 
 // Value rules of an app live in the BlueGreenRelease construct (validateBlueGreenReleaseProps).
-const colour = z.object({ version: z.string() }).strict();
+// A colour pins everything it renders, so no edit outside its entry can change its release.
+const colour = z
+  .object({
+    version: z.string(),
+    chart: z.string({
+      required_error:
+        "the exact chart version this colour runs, e.g. 6.7.1 (each colour pins its own; apps.<app>.chart.version is only the default for the next colour started)",
+    }),
+    values: z.record(z.unknown(), {
+      required_error:
+        "this colour's own Helm values, {} for none (each colour pins its own; apps.<app>.values are only the default for the next colour started)",
+    }),
+  })
+  .strict();
 
 const app = z
   .object({

@@ -34,20 +34,36 @@ export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** Helm limits release names to 53 characters. */
 const MAX_RELEASE_NAME = 53;
 
-/** The pinned chart both colours install. */
-export interface ChartReference {
+/** Where both colours' chart comes from (each colour pins its own version: {@link ColourRelease}). */
+export interface ChartSource {
   /** Chart repository URL, `https://` or `oci://`. */
   readonly repository: string;
   /** Chart name in the repository, e.g. `podinfo`. */
   readonly name: string;
+  /**
+   * Exact chart version a colour being started gets (the release tool copies it into the colour's
+   * entry); no colour renders it directly. @default none
+   */
+  readonly version?: string;
+}
+
+/** A chart at an exact version (an app's defaults in the environment file). */
+export interface ChartReference extends ChartSource {
   /** Exact chart version, e.g. `6.7.1` (no ranges, no `latest`). */
   readonly version: string;
 }
 
-/** What runs on one colour. */
+/**
+ * Everything one colour renders, pinned in its own entry: no edit outside it changes the colour's
+ * Helm release, so the stable colour moves only through the release flow.
+ */
 export interface ColourRelease {
   /** Image tag / app version of this colour, e.g. `6.7.1`. */
   readonly version: string;
+  /** Exact chart version this colour installs, e.g. `6.7.1` (no ranges, no `latest`). */
+  readonly chart: string;
+  /** Helm values of this colour (the platform's defaults go under them, its per-colour values over them). @default {} */
+  readonly values?: HelmValues;
 }
 
 /** Release state of an app: which colour is stable and how much traffic the other one gets. */
@@ -94,8 +110,8 @@ export interface ColourValuesContext {
   readonly targetPort: number;
   /** Set when an HPA manages the colour: its minReplicas. */
   readonly minReplicas?: number;
-  /** The shared values (`values` prop) the result is merged over. */
-  readonly sharedValues: HelmValues;
+  /** The colour's own values (`release.<colour>.values`) the result is merged over. */
+  readonly values: HelmValues;
   /** True when the construct creates the colour's PodDisruptionBudget. */
   readonly podDisruptionBudget: boolean;
 }
@@ -168,8 +184,8 @@ export const defaultColourValues: ColourValuesFunction = (_colour, version, cont
     ? {
         replicaCount: Math.max(
           context.minReplicas,
-          typeof context.sharedValues.replicaCount === "number"
-            ? context.sharedValues.replicaCount
+          typeof context.values.replicaCount === "number"
+            ? context.values.replicaCount
             : 0,
         ),
         hpa: { enabled: false },
@@ -201,8 +217,8 @@ export interface BlueGreenReleaseProps {
   readonly name: string;
   /** Namespace created for the app (not `default`, not `kube-*`). */
   readonly namespace: string;
-  /** The pinned chart both colours install. */
-  readonly chart: ChartReference;
+  /** Repository and name of the chart both colours install (each colour pins its version). */
+  readonly chart: ChartSource;
   /** Host name the app is served on, e.g. `app.example.com`. */
   readonly host: string;
   /** Port of each colour's Service, the port the ALB forwards to. */
@@ -228,16 +244,14 @@ export interface BlueGreenReleaseProps {
    * @default false: the host's DNS record is managed outside the platform
    */
   readonly externalDnsHostname?: boolean;
-  /** Helm values shared by both colours (the per-colour values are merged over them). @default {} */
-  readonly values?: HelmValues;
   /**
-   * Values under `values` (the app's shared values override them key by key): the platform's
+   * Values under each colour's own values (which override them key by key): the platform's
    * defaults for the chart. Pass `{}` for a chart whose values are laid out differently.
    * @default DEFAULT_APP_VALUES (realistic requests and limits, a `restricted` securityContext)
    */
   readonly defaultValues?: HelmValues;
   /**
-   * Hook returning the values one colour adds over `values` (deep merge; they win).
+   * Hook returning the values the platform adds over a colour's own values (deep merge; they win).
    * @default defaultColourValues (full name `<name>-<colour>`, image tag = version, ServiceMonitor)
    */
   readonly colourValues?: ColourValuesFunction;
@@ -301,6 +315,8 @@ export type BlueGreenReleaseValidationInput = Omit<
   "loadBalancerCidrs" | "dependsOn"
 > & { readonly loadBalancerCidrs?: readonly string[] };
 
+const EXACT_CHART_EXPECTED =
+  "an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest')";
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /** An image tag that is also a Kubernetes label value (the colour's `app.kubernetes.io/version`). */
@@ -342,17 +358,21 @@ function resolveTierDefaults(
   };
 }
 
-/** The Helm values one colour's release gets: platform defaults, then the shared values, then the colour's own. */
+/**
+ * The Helm values one colour's release gets: the platform's defaults, then the colour's own
+ * values, then the platform's per-colour values. Nothing outside the colour's entry but the
+ * platform's hooks goes in.
+ */
 function colourReleaseValues(props: BlueGreenReleaseValidationInput, colour: Colour): HelmValues {
   const defaults = resolveTierDefaults(props);
   const targetPort = props.targetPort ?? props.servicePort;
-  const sharedValues = props.values ?? {};
+  const values = props.release[colour].values ?? {};
   const colourValues = props.colourValues ?? defaultColourValues;
   return deepMergeValues(
-    deepMergeValues(props.defaultValues ?? DEFAULT_APP_VALUES, sharedValues),
+    deepMergeValues(props.defaultValues ?? DEFAULT_APP_VALUES, values),
     colourValues(colour, props.release[colour].version, {
       name: props.name,
-      sharedValues,
+      values,
       releaseName: `${props.name}-${colour}`,
       servicePort: props.servicePort,
       targetPort,
@@ -433,12 +453,9 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
     "chart.name",
     "a chart name such as podinfo",
   );
-  p.checkValue(
-    chart.version,
-    (v) => EXACT_VERSION.test(v),
-    "chart.version",
-    "an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest')",
-  );
+  if (chart.version !== undefined) {
+    p.checkValue(chart.version, (v) => EXACT_VERSION.test(v), "chart.version", EXACT_CHART_EXPECTED);
+  }
 
   p.checkValue(
     props.host,
@@ -507,24 +524,42 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
       version,
       "a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'",
     );
+    const entry = release[colour] as Partial<ColourRelease> | undefined;
+    p.checkValue(
+      entry?.chart,
+      (v) => typeof v === "string" && EXACT_VERSION.test(v),
+      `release.${colour}.chart`,
+      `${EXACT_CHART_EXPECTED}: the chart version this colour runs, pinned in its own entry`,
+    );
+    const values = entry?.values;
+    p.check(
+      values === undefined ||
+        (typeof values === "object" && values !== null && !Array.isArray(values)),
+      `release.${colour}.values`,
+      values,
+      "an object of Helm values (this colour's own)",
+    );
   }
 
   const defaults = resolveTierDefaults(props);
   // The merged values are known only when both versions are (the hooks receive them).
-  const versionsKnown = COLOURS.every((c) => typeof release[c]?.version === "string");
+  const versionsKnown = COLOURS.every(
+    (c) =>
+      typeof release[c]?.version === "string" &&
+      (release[c].values === undefined || typeof release[c].values === "object"),
+  );
   const rendered = versionsKnown ? COLOURS.map((colour) => colourReleaseValues(props, colour)) : [];
   if (defaults.autoscaling) {
     const path = props.cpuRequestPath ?? "resources.requests.cpu";
-    const requests = rendered.map((values) => valueAtPath(values, path));
-    const bad = requests.findIndex((request) => !isPositiveCpu(request));
-    if (bad >= 0) {
+    rendered.forEach((values, i) => {
+      const request = valueAtPath(values, path);
       p.check(
-        false,
-        `values.${path}`,
-        requests[bad],
+        isPositiveCpu(request),
+        `release.${COLOURS[i]}.values.${path}`,
+        request,
         "a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
       );
-    }
+    });
     const scaling = props.autoscaling ?? {};
     const min = scaling.minReplicas ?? 2;
     p.check(
@@ -564,20 +599,17 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
 
   if ((props.podSecurityStandard ?? "restricted") === "restricted" && rendered.length > 0) {
     // Pods the namespace would reject make every install time out and roll back: say so now.
-    const seen = new Set<string>();
-    for (const values of rendered) {
-      if (values.securityContext === undefined) continue;
+    rendered.forEach((values, i) => {
+      if (values.securityContext === undefined) return;
       for (const problem of restrictedProblems(values.securityContext, values.podSecurityContext)) {
-        if (seen.has(problem.field)) continue;
-        seen.add(problem.field);
         p.check(
           false,
-          `values.${problem.field}`,
+          `release.${COLOURS[i]}.values.${problem.field}`,
           problem.received,
           `${problem.expected}; or set podSecurityStandard: baseline`,
         );
       }
-    }
+    });
   }
 
   if (props.monitoringNamespace !== undefined && !isToken(props.monitoringNamespace)) {
@@ -773,7 +805,7 @@ export class BlueGreenRelease extends Construct {
         createNamespace: false,
         repository: props.chart.repository,
         chart: props.chart.name,
-        version: props.chart.version,
+        version: props.release[colour].chart,
         values: [renderValues(values)],
         postrender:
           props.colourLabels === false

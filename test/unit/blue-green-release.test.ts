@@ -9,9 +9,14 @@ import {
   validateBlueGreenReleaseProps,
   type BlueGreenReleaseProps,
   type Colour,
+  type ColourRelease,
   type ReleaseState,
 } from "../../constructs/blue-green-release";
-import { deepMergeValues, renderValues } from "../../constructs/private/helm-values";
+import {
+  deepMergeValues,
+  renderValues,
+  type HelmValues,
+} from "../../constructs/private/helm-values";
 import { only, rejectionLines, resources, synth, testStack, type StackJson } from "../helpers";
 
 /** The public subnets of prod's 10.30.0.0/16 (private /19 x 4 slots, then public /22). */
@@ -29,28 +34,37 @@ const BASE: BlueGreenReleaseProps = {
   servicePort: 9898,
   healthPath: "/healthz",
   loadBalancerCidrs: PUBLIC_SUBNETS,
-  values: { replicaCount: 3 },
   release: {
     stable: "blue",
     canaryWeight: 0,
-    blue: { version: "6.7.0" },
-    green: { version: "6.7.1" },
+    blue: { version: "6.7.0", chart: "6.7.1", values: { replicaCount: 3 } },
+    green: { version: "6.7.1", chart: "6.7.1", values: { replicaCount: 3 } },
   },
 };
 
+/** Prop overrides; `values` (a test shorthand) replaces both colours' own values. */
 type Overrides = Omit<Partial<BlueGreenReleaseProps>, "release"> & {
   release?: Partial<ReleaseState>;
+  values?: HelmValues;
 };
+
+function withOverrides({ values, release, ...rest }: Overrides): BlueGreenReleaseProps {
+  const merged = { ...BASE.release, ...release };
+  return {
+    ...BASE,
+    ...rest,
+    release:
+      values === undefined
+        ? merged
+        : { ...merged, blue: { ...merged.blue, values }, green: { ...merged.green, values } },
+  };
+}
 
 function app(overrides: Overrides = {}) {
   const stack = testStack();
   new KubernetesProvider(stack, "kubernetes", {});
   new HelmProvider(stack, "helm", {});
-  const construct = new BlueGreenRelease(stack, "web", {
-    ...BASE,
-    ...overrides,
-    release: { ...BASE.release, ...overrides.release },
-  });
+  const construct = new BlueGreenRelease(stack, "web", withOverrides(overrides));
   return { construct, json: synth(stack) };
 }
 
@@ -257,12 +271,31 @@ describe("BlueGreenRelease Helm releases", () => {
     expect(release(json, "web-green")).toBeDefined();
   });
 
-  test.each(["web-blue", "web-green"])("%s installs the same pinned chart", (name) => {
-    expect(release(json, name)).toMatchObject({
-      repository: "https://stefanprodan.github.io/podinfo",
-      chart: "podinfo",
-      version: "6.7.1",
-    });
+  test.each(["web-blue", "web-green"])(
+    "%s installs the chart at its entry's pinned version",
+    (name) => {
+      expect(release(json, name)).toMatchObject({
+        repository: "https://stefanprodan.github.io/podinfo",
+        chart: "podinfo",
+        version: "6.7.1",
+      });
+    },
+  );
+
+  test("each colour installs its own chart version and values, never the app's defaults", () => {
+    const pinned = app({
+      chart: { ...BASE.chart, version: "6.9.0" },
+      release: {
+        blue: { version: "6.7.0", chart: "6.7.0", values: { replicaCount: 4 } },
+        green: { version: "6.7.1", chart: "6.7.1", values: { ui: { message: "green" } } },
+      },
+    }).json;
+    expect(release(pinned, "web-blue").version).toBe("6.7.0");
+    expect(release(pinned, "web-green").version).toBe("6.7.1");
+    expect(valuesOf(pinned, "web-blue").replicaCount).toBe(4);
+    expect(valuesOf(pinned, "web-blue")).not.toHaveProperty("ui");
+    expect(valuesOf(pinned, "web-green").ui).toEqual({ message: "green" });
+    expect(valuesOf(pinned, "web-green").replicaCount).toBe(2); // the HPA floor, nothing inherited
   });
 
   test.each(["web-blue", "web-green"])(
@@ -343,7 +376,7 @@ describe("BlueGreenRelease Helm releases", () => {
     const text = (release(json, "web-blue").values as string[])[0];
     const keys = Object.keys(JSON.parse(text));
     expect(keys).toEqual([...keys].sort());
-    const reordered = app({ values: { ...BASE.values } }).json;
+    const reordered = app({ values: { ...BASE.release.blue.values } }).json;
     expect(release(reordered, "web-blue").values).toEqual(release(json, "web-blue").values);
     expect(renderValues({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 2 } })).toBe(
       renderValues({ a: { c: 2, d: [3, { y: 2, z: 1 }] }, b: 1 }),
@@ -439,17 +472,20 @@ describe("BlueGreenRelease default values (under the shared values)", () => {
 
 describe("BlueGreenRelease refuses pods the cluster would reject or mis-scale", () => {
   test("fails when an HPA would scale a container without a CPU request", () => {
-    expect(problems({ values: { resources: { requests: { cpu: null } } } })).toEqual([
-      "test/web: values.resources.requests.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+    const green = { ...BASE.release.green, values: { resources: { requests: { cpu: null } } } };
+    expect(problems({ release: { green } })).toEqual([
+      "test/web: release.green.values.resources.requests.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
     ]);
     expect(problems({ defaultValues: {}, podSecurityStandard: "baseline" })).toEqual([
-      "test/web: values.resources.requests.cpu: received nothing; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+      "test/web: release.blue.values.resources.requests.cpu: received nothing; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
+      "test/web: release.green.values.resources.requests.cpu: received nothing; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)",
     ]);
   });
 
   test.each(["0", "0m", "lots", ""])("fails when the CPU request is %j", (cpu) => {
-    expect(problems({ values: { resources: { requests: { cpu } } } })).toEqual([
-      `test/web: values.resources.requests.cpu: received ${JSON.stringify(cpu)}; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)`,
+    const blue = { ...BASE.release.blue, values: { resources: { requests: { cpu } } } };
+    expect(problems({ release: { blue } })).toEqual([
+      `test/web: release.blue.values.resources.requests.cpu: received ${JSON.stringify(cpu)}; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request (or set autoscaling.enabled: false)`,
     ]);
   });
 
@@ -468,22 +504,22 @@ describe("BlueGreenRelease refuses pods the cluster would reject or mis-scale", 
   });
 
   test("fails when the securityContext would be rejected by the restricted namespace", () => {
-    expect(
-      problems({
-        values: {
-          securityContext: {
-            runAsUser: 0,
-            allowPrivilegeEscalation: true,
-            capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
-            seccompProfile: null,
-          },
+    const blue = {
+      ...BASE.release.blue,
+      values: {
+        securityContext: {
+          runAsUser: 0,
+          allowPrivilegeEscalation: true,
+          capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
+          seccompProfile: null,
         },
-      }),
-    ).toEqual([
-      'test/web: values.securityContext.allowPrivilegeEscalation: received true; expected false (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
-      'test/web: values.securityContext.capabilities: received {"drop":["ALL"],"add":["NET_ADMIN"]}; expected drop: [ALL], adding nothing but NET_BIND_SERVICE (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
-      'test/web: values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
-      'test/web: values.securityContext.seccompProfile: received null; expected { type: RuntimeDefault } (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      },
+    };
+    expect(problems({ release: { blue } })).toEqual([
+      'test/web: release.blue.values.securityContext.allowPrivilegeEscalation: received true; expected false (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: release.blue.values.securityContext.capabilities: received {"drop":["ALL"],"add":["NET_ADMIN"]}; expected drop: [ALL], adding nothing but NET_BIND_SERVICE (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: release.blue.values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+      'test/web: release.blue.values.securityContext.seccompProfile: received null; expected { type: RuntimeDefault } (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
     ]);
   });
 
@@ -692,6 +728,21 @@ describe("BlueGreenRelease disruption budgets and autoscaling", () => {
 describe("BlueGreenRelease release steps change one thing", () => {
   const before = app().json;
 
+  test("a new chart version or values on green change only green's release", () => {
+    const after = app({
+      release: { green: { ...BASE.release.green, chart: "6.8.0", values: { replicaCount: 5 } } },
+    }).json;
+    expect(differences(before, after)).toEqual([
+      expect.stringMatching(/^resource > helm_release > web_release-green_\w+ > values > 0$/),
+      expect.stringMatching(/^resource > helm_release > web_release-green_\w+ > version$/),
+    ]);
+  });
+
+  test("the app's default chart version changes no colour's release", () => {
+    const after = app({ chart: { ...BASE.chart, version: "6.9.0" } }).json;
+    expect(differences(before, after)).toEqual([]);
+  });
+
   test("changing canaryWeight changes only the weighted action annotation", () => {
     const after = app({ release: { canaryWeight: 20 } }).json;
     expect(differences(before, after)).toEqual([
@@ -702,7 +753,7 @@ describe("BlueGreenRelease release steps change one thing", () => {
   });
 
   test("changing blue's version changes only the blue release's values and version label", () => {
-    const after = app({ release: { blue: { version: "6.7.2" } } }).json;
+    const after = app({ release: { blue: { ...BASE.release.blue, version: "6.7.2" } } }).json;
     expect(differences(before, after)).toEqual([
       expect.stringMatching(
         /^resource > helm_release > web_release-blue_\w+ > postrender > args > 2$/,
@@ -827,7 +878,8 @@ describe("BlueGreenRelease validation", () => {
     ["blue", "6".repeat(64)],
   ])("fails when the %s version is %j", (colour, version) => {
     const rendered = version === undefined ? "nothing" : JSON.stringify(version);
-    expect(problems({ release: { [colour]: { version } } as Partial<ReleaseState> })).toEqual([
+    const entry = { ...BASE.release[colour], version } as ColourRelease;
+    expect(problems({ release: { [colour]: entry } })).toEqual([
       `test/web: release.${colour}.version: received ${rendered}; expected a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'`,
     ]);
   });
@@ -835,6 +887,24 @@ describe("BlueGreenRelease validation", () => {
   test.each([-1, 2.5, 1000])("fails when canaryWeight is %d", (canaryWeight) => {
     expect(problems({ release: { canaryWeight } })).toEqual([
       `test/web: release.canaryWeight: received ${canaryWeight}; expected an integer from 0 to 100 (the percentage of traffic sent to the idle colour)`,
+    ]);
+  });
+
+  test.each(["^6.7.1", "latest", undefined])(
+    "fails when a colour's chart version is %j",
+    (chart) => {
+      const entry = { ...BASE.release.green, chart } as ColourRelease;
+      const rendered = chart === undefined ? "nothing" : JSON.stringify(chart);
+      expect(problems({ release: { green: entry } })).toEqual([
+        `test/web: release.green.chart: received ${rendered}; expected an exact chart version such as 6.7.1 (no ranges such as ^1, ~1, 1.x or >=1, no 'latest'): the chart version this colour runs, pinned in its own entry`,
+      ]);
+    },
+  );
+
+  test("fails when a colour's values are not an object", () => {
+    const entry = { ...BASE.release.blue, values: ["replicaCount"] } as unknown as ColourRelease;
+    expect(problems({ release: { blue: entry } })).toEqual([
+      'test/web: release.blue.values: received ["replicaCount"]; expected an object of Helm values (this colour\'s own)',
     ]);
   });
 

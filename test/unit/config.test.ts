@@ -466,22 +466,41 @@ describe("environment files", () => {
     );
   });
 
+  test("apps: each colour must pin its chart version and values", () => {
+    expect(
+      problemsFor((raw) => {
+        delete raw.apps.web.release.blue.chart;
+        delete raw.apps.web.release.green.values;
+      }).map((line) => line.replace(/^\S*\//, "")),
+    ).toEqual([
+      "prod.yaml: apps.web.release.blue.chart: received nothing; expected the exact chart version this colour runs, e.g. 6.7.1 (each colour pins its own; apps.<app>.chart.version is only the default for the next colour started) (required field is missing)",
+      "prod.yaml: apps.web.release.green.values: received nothing; expected this colour's own Helm values, {} for none (each colour pins its own; apps.<app>.values are only the default for the next colour started) (required field is missing)",
+    ]);
+    expect(problemsFor((raw) => (raw.apps.web.release.blue.chart = "6.x"))).toEqual([
+      expect.stringContaining(
+        'prod.yaml: apps.web.release.blue.chart: received "6.x"; expected an exact chart version such as 6.7.1',
+      ),
+    ]);
+  });
+
   test("apps: an HPA over a container without a CPU request is refused in the file", () => {
     expect(
-      problemsFor((raw) => (raw.apps.web.values = { resources: { requests: { cpu: null } } })),
+      problemsFor(
+        (raw) => (raw.apps.web.release.green.values = { resources: { requests: { cpu: null } } }),
+      ),
     ).toEqual([
       expect.stringMatching(
-        /prod\.yaml: apps\.web\.values\.resources\.requests\.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request \(or set autoscaling\.enabled: false\)$/,
+        /prod\.yaml: apps\.web\.release\.green\.values\.resources\.requests\.cpu: received null; expected a CPU request greater than zero, such as 100m: the HPA scales on CPU utilization, a percentage of the request \(or set autoscaling\.enabled: false\)$/,
       ),
     ]);
   });
 
   test("apps: values the restricted namespace would reject are refused, unless baseline is chosen", () => {
     const root = (raw: Record<string, any>) =>
-      (raw.apps.web.values = { securityContext: { runAsUser: 0 } });
+      (raw.apps.web.release.blue.values = { securityContext: { runAsUser: 0 } });
     expect(problemsFor(root)).toEqual([
       expect.stringContaining(
-        'prod.yaml: apps.web.values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
+        'prod.yaml: apps.web.release.blue.values.securityContext.runAsUser: received 0; expected a non-zero UID (Pod Security "restricted", enforced on the app namespace); or set podSecurityStandard: baseline',
       ),
     ]);
     const relaxed = environment("prod", (raw: Record<string, any>) => {

@@ -37,7 +37,7 @@ describe("a helm create chart released blue/green", () => {
   new BlueGreenRelease(stack, "api", {
     name: "api",
     namespace: "api",
-    chart: { repository: "https://charts.example.com", name: "demo", version: "0.1.0" },
+    chart: { repository: "https://charts.example.com", name: "demo" },
     host: "api.example.com",
     servicePort: 80,
     healthPath: "/",
@@ -45,8 +45,8 @@ describe("a helm create chart released blue/green", () => {
     release: {
       stable: "blue",
       canaryWeight: 0,
-      blue: { version: "1.27.0" },
-      green: { version: "1.27.1" },
+      blue: { version: "1.27.0", chart: "0.1.0" },
+      green: { version: "1.27.1", chart: "0.1.0" },
     },
     colourValues: helmCreateValues,
     colourSelector: releaseInstanceColourSelector,

@@ -249,6 +249,29 @@ describe("WorkloadsStack: a release step changes only what it should", () => {
     ]);
   });
 
+  test("the app's shared values and chart version change no colour's helm_release (byte-identical)", () => {
+    const edited = stacks("staging", false, (raw) => {
+      raw.apps.web.values = { replicaCount: 9, ui: { message: "next release" } };
+      raw.apps.web.chart.version = "6.9.0";
+    }).workloads;
+    const releases = (json: StackJson) =>
+      Object.fromEntries(
+        Object.entries(json.resource!.helm_release).filter(([, r]) => r.chart === "podinfo"),
+      );
+    expect(Object.keys(releases(base))).toHaveLength(2);
+    expect(JSON.stringify(releases(edited))).toBe(JSON.stringify(releases(base)));
+    expect(diff((raw) => (raw.apps.web.values = { replicaCount: 9 }))).toEqual([]);
+  });
+
+  test("a colour's own chart version or values change only that colour's release", () => {
+    expect(diff((raw) => (raw.apps.web.release.green.chart = "6.8.0"))).toEqual([
+      "helm_release.app-web_release-green",
+    ]);
+    expect(diff((raw) => (raw.apps.web.release.blue.values = { replicaCount: 4 }))).toEqual([
+      "helm_release.app-web_release-blue",
+    ]);
+  });
+
   test("a colour's version changes only that colour's release", () => {
     expect(diff((raw) => (raw.apps.web.release.blue.version = "6.7.2"))).toEqual([
       "helm_release.app-web_release-blue",
