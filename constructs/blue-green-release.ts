@@ -184,9 +184,7 @@ export const defaultColourValues: ColourValuesFunction = (_colour, version, cont
     ? {
         replicaCount: Math.max(
           context.minReplicas,
-          typeof context.values.replicaCount === "number"
-            ? context.values.replicaCount
-            : 0,
+          typeof context.values.replicaCount === "number" ? context.values.replicaCount : 0,
         ),
         hpa: { enabled: false },
       }
@@ -454,7 +452,12 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
     "a chart name such as podinfo",
   );
   if (chart.version !== undefined) {
-    p.checkValue(chart.version, (v) => EXACT_VERSION.test(v), "chart.version", EXACT_CHART_EXPECTED);
+    p.checkValue(
+      chart.version,
+      (v) => EXACT_VERSION.test(v),
+      "chart.version",
+      EXACT_CHART_EXPECTED,
+    );
   }
 
   p.checkValue(
