@@ -3,6 +3,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
@@ -704,8 +705,12 @@ export class BlueGreenRelease extends Construct {
   readonly weights: { readonly blue: number; readonly green: number };
   /** How to reach the idle colour: send `header: value` to `host`. */
   readonly previewRoute: PreviewRoute;
-  /** Helm release (and Service, Deployment) name per colour: `<name>-<colour>`. */
+  /** Helm release (and the chart's Service and Deployment) name per colour: `<name>-<colour>`. */
   readonly releaseNames: Record<Colour, string>;
+  /** Name of the Service the ALB targets per colour: `<name>-<colour>-alb`. */
+  readonly serviceNames: Record<Colour, string>;
+  /** The platform-owned Service the ALB targets, per colour (selects the colour's pods). */
+  readonly services: Record<Colour, ServiceV1>;
   /** The Helm release per colour. */
   readonly releases: Record<Colour, Release>;
   /** The ALB Ingress. */
@@ -742,6 +747,7 @@ export class BlueGreenRelease extends Construct {
     this.weights = colourWeights(props.release);
     this.previewRoute = { host: props.host, header, value: headerValue };
     this.releaseNames = { blue: `${name}-blue`, green: `${name}-green` };
+    this.serviceNames = { blue: `${name}-blue-alb`, green: `${name}-green-alb` };
 
     const podSecurity = props.podSecurityStandard ?? "restricted";
     this.namespaceResource = new NamespaceV1(this, "namespace", {
@@ -767,15 +773,17 @@ export class BlueGreenRelease extends Construct {
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
     });
 
-    this.releases = {} as Record<Colour, Release>;
-    this.podDisruptionBudgets = {};
-    this.autoscalers = {};
+    // Per colour, before any pod exists: the NetworkPolicy admitting the ALB and monitoring, and
+    // the Service the ALB targets (platform-owned, selecting the colour's pods), so the Ingress
+    // and its target groups can exist before the first pod is created.
+    const allowPolicies = {} as Record<Colour, NetworkPolicyV1>;
+    this.services = {} as Record<Colour, ServiceV1>;
     for (const colour of COLOURS) {
       const releaseName = this.releaseNames[colour];
       const selector = colourSelector(colour, releaseName);
       const labels = { ...partOf, colour };
 
-      const allow = new NetworkPolicyV1(this, `network-policy-allow-${colour}`, {
+      allowPolicies[colour] = new NetworkPolicyV1(this, `network-policy-allow-${colour}`, {
         metadata: { name: `${releaseName}-allow-alb-and-monitoring`, namespace, labels },
         spec: {
           podSelector: { matchLabels: selector },
@@ -800,67 +808,20 @@ export class BlueGreenRelease extends Construct {
           ],
         },
       });
-
-      const values = rendered[COLOURS.indexOf(colour)];
-      const release = new Release(this, `release-${colour}`, {
-        name: releaseName,
-        namespace,
-        createNamespace: false,
-        repository: props.chart.repository,
-        chart: props.chart.name,
-        version: props.release[colour].chart,
-        values: [renderValues(values)],
-        postrender:
-          props.colourLabels === false
-            ? undefined
-            : colourPostRenderer(this, colour, props.release[colour].version),
-        // A failed install or upgrade rolls back by itself and removes what it created.
-        atomic: true,
-        wait: true,
-        cleanupOnFail: true,
-        maxHistory: props.maxHistory ?? 5,
-        timeout: props.timeoutSeconds ?? 600,
-        dependsOn: [defaultDeny, allow],
+      this.services[colour] = new ServiceV1(this, `alb-service-${colour}`, {
+        metadata: { name: this.serviceNames[colour], namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          port: [
+            { name: "http", port: servicePort, targetPort: String(targetPort), protocol: "TCP" },
+          ],
+        },
       });
-      this.releases[colour] = release;
-
-      if (defaults.podDisruptionBudget) {
-        this.podDisruptionBudgets[colour] = new PodDisruptionBudgetV1(
-          this,
-          `pod-disruption-budget-${colour}`,
-          {
-            metadata: { name: releaseName, namespace, labels },
-            spec: { maxUnavailable: "1", selector: { matchLabels: selector } },
-          },
-        );
-      }
-      if (defaults.autoscaling) {
-        this.autoscalers[colour] = new HorizontalPodAutoscalerV2(this, `autoscaler-${colour}`, {
-          metadata: { name: releaseName, namespace, labels },
-          spec: {
-            minReplicas,
-            maxReplicas,
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: releaseName },
-            metric: [
-              {
-                type: "Resource",
-                resource: {
-                  name: "cpu",
-                  target: {
-                    type: "Utilization",
-                    averageUtilization: props.autoscaling?.targetCpuUtilization ?? 70,
-                  },
-                },
-              },
-            ],
-          },
-          dependsOn: [release],
-        });
-      }
     }
 
     const targetGroup = (colour: Colour, weight: number) => ({
-      serviceName: this.releaseNames[colour],
+      serviceName: this.serviceNames[colour],
       servicePort,
       weight,
     });
@@ -918,9 +879,78 @@ export class BlueGreenRelease extends Construct {
           },
         ],
       },
+      // The ALB, its listeners and empty target groups exist before any pod (the colours'
+      // releases depend on this Ingress).
       waitForLoadBalancer: true,
-      dependsOn: COLOURS.map((colour) => this.releases[colour]),
+      dependsOn: COLOURS.map((colour) => this.services[colour]),
     });
+    this.releases = {} as Record<Colour, Release>;
+    this.podDisruptionBudgets = {};
+    this.autoscalers = {};
+    for (const colour of COLOURS) {
+      const releaseName = this.releaseNames[colour];
+      const selector = colourSelector(colour, releaseName);
+      const labels = { ...partOf, colour };
+      const values = rendered[COLOURS.indexOf(colour)];
+      const release = new Release(this, `release-${colour}`, {
+        name: releaseName,
+        namespace,
+        createNamespace: false,
+        repository: props.chart.repository,
+        chart: props.chart.name,
+        version: props.release[colour].chart,
+        values: [renderValues(values)],
+        postrender:
+          props.colourLabels === false
+            ? undefined
+            : colourPostRenderer(this, colour, props.release[colour].version),
+        // A failed install or upgrade rolls back by itself and removes what it created.
+        atomic: true,
+        wait: true,
+        cleanupOnFail: true,
+        maxHistory: props.maxHistory ?? 5,
+        timeout: props.timeoutSeconds ?? 600,
+        // The Ingress first: its TargetGroupBindings must exist when the pods are created, or
+        // the load balancer controller injects no readiness gates into them.
+        dependsOn: [defaultDeny, allowPolicies[colour], this.ingress],
+      });
+      this.releases[colour] = release;
+
+      if (defaults.podDisruptionBudget) {
+        this.podDisruptionBudgets[colour] = new PodDisruptionBudgetV1(
+          this,
+          `pod-disruption-budget-${colour}`,
+          {
+            metadata: { name: releaseName, namespace, labels },
+            spec: { maxUnavailable: "1", selector: { matchLabels: selector } },
+          },
+        );
+      }
+      if (defaults.autoscaling) {
+        this.autoscalers[colour] = new HorizontalPodAutoscalerV2(this, `autoscaler-${colour}`, {
+          metadata: { name: releaseName, namespace, labels },
+          spec: {
+            minReplicas,
+            maxReplicas,
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: releaseName },
+            metric: [
+              {
+                type: "Resource",
+                resource: {
+                  name: "cpu",
+                  target: {
+                    type: "Utilization",
+                    averageUtilization: props.autoscaling?.targetCpuUtilization ?? 70,
+                  },
+                },
+              },
+            ],
+          },
+          dependsOn: [release],
+        });
+      }
+    }
+
     this.loadBalancerHostname = this.ingress.status
       .get(0)
       .loadBalancer.get(0)

@@ -107,6 +107,8 @@ export class WorkloadsStack extends TerraformStack {
           stable_colour: release.stableColour,
           idle_colour: release.idleColour,
           weights: release.weights,
+          release_names: release.releaseNames,
+          service_names: release.serviceNames,
           preview: release.previewRoute,
           load_balancer_hostname: release.loadBalancerHostname,
         },

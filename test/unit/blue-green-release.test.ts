@@ -126,8 +126,8 @@ describe("BlueGreenRelease weighted routing", () => {
   ])("stable %s with canary weight %d: blue %j", (stable, canaryWeight, expected) => {
     const { json, construct } = app({ release: { stable, canaryWeight } });
     expect(targetGroups(json, "blue-green")).toEqual([
-      { serviceName: "web-blue", servicePort: 9898, weight: expected.blue },
-      { serviceName: "web-green", servicePort: 9898, weight: expected.green },
+      { serviceName: "web-blue-alb", servicePort: 9898, weight: expected.blue },
+      { serviceName: "web-green-alb", servicePort: 9898, weight: expected.green },
     ]);
     expect(construct.weights).toEqual(expected);
   });
@@ -135,8 +135,8 @@ describe("BlueGreenRelease weighted routing", () => {
   test("both colours are always listed, weight 0 included", () => {
     const { json } = app({ release: { stable: "green", canaryWeight: 0 } });
     const groups = targetGroups(json, "blue-green") as { serviceName: string; weight: number }[];
-    expect(groups.map((g) => g.serviceName)).toEqual(["web-blue", "web-green"]);
-    expect(groups.find((g) => g.serviceName === "web-blue")?.weight).toBe(0);
+    expect(groups.map((g) => g.serviceName)).toEqual(["web-blue-alb", "web-green-alb"]);
+    expect(groups.find((g) => g.serviceName === "web-blue-alb")?.weight).toBe(0);
   });
 
   test("the host routes / (Prefix) to the weighted action through use-annotation", () => {
@@ -155,14 +155,14 @@ describe("BlueGreenRelease weighted routing", () => {
 
 describe("BlueGreenRelease preview route", () => {
   test.each<[Colour, string]>([
-    ["blue", "web-green"],
-    ["green", "web-blue"],
+    ["blue", "web-green-alb"],
+    ["green", "web-blue-alb"],
   ])("stable %s: the preview action forwards only to %s", (stable, idleService) => {
     const { json, construct } = app({ release: { stable, canaryWeight: 25 } });
     expect(targetGroups(json, "preview")).toEqual([
       { serviceName: idleService, servicePort: 9898, weight: 100 },
     ]);
-    expect(construct.idleColour).toBe(idleService.replace("web-", ""));
+    expect(construct.idleColour).toBe(idleService.replace(/^web-|-alb$/g, ""));
     expect(construct.stableColour).toBe(stable);
   });
 
@@ -235,12 +235,41 @@ describe("BlueGreenRelease ALB secure defaults", () => {
     expect(annotations(app({ certificateArn: arn }).json)[`${ALB}/certificate-arn`]).toBe(arn);
   });
 
-  test("the Ingress waits for the releases and for its load balancer", () => {
-    const ingress = only(app().json, "kubernetes_ingress_v1");
+  test("the Ingress comes before the pods: after its Services, waiting for its load balancer", () => {
+    const { json } = app();
+    const ingress = only(json, "kubernetes_ingress_v1");
     expect(ingress.wait_for_load_balancer).toBe(true);
     expect(ingress.depends_on).toEqual([
-      expect.stringContaining("helm_release.web_release-blue"),
-      expect.stringContaining("helm_release.web_release-green"),
+      expect.stringContaining("kubernetes_service_v1.web_alb-service-blue"),
+      expect.stringContaining("kubernetes_service_v1.web_alb-service-green"),
+    ]);
+    // the releases (and so every pod) wait for the Ingress: the load balancer controller
+    // injects readiness gates only into pods created after their TargetGroupBinding
+    for (const name of ["web-blue", "web-green"]) {
+      expect(release(json, name).depends_on).toContainEqual(
+        expect.stringMatching(/^kubernetes_ingress_v1\.web_ingress_/),
+      );
+    }
+  });
+
+  test.each<[Colour, string]>([
+    ["blue", "web-blue-alb"],
+    ["green", "web-green-alb"],
+  ])("the ALB targets a platform-owned Service per colour (%s: %s)", (colour, name) => {
+    const { json, construct } = app({ targetPort: 8080 });
+    const service = Object.values(resources(json, "kubernetes_service_v1")).find(
+      (s) => (s.metadata as any).name === name,
+    ) as any;
+    expect(service.spec).toEqual({
+      type: "ClusterIP",
+      selector: { "app.kubernetes.io/name": `web-${colour}` },
+      port: [{ name: "http", port: 9898, target_port: "8080", protocol: "TCP" }],
+    });
+    expect(service.metadata.labels).toEqual({ "app.kubernetes.io/part-of": "web", colour });
+    expect(construct.serviceNames[colour]).toBe(name);
+    expect(Object.keys(resources(json, "kubernetes_service_v1"))).toEqual([
+      expect.stringMatching(/^web_alb-service-blue_/),
+      expect.stringMatching(/^web_alb-service-green_/),
     ]);
   });
 });
@@ -644,10 +673,11 @@ describe("BlueGreenRelease namespace and network policies", () => {
     expect(namespace.depends_on).toEqual(["helm_release.controller"]);
   });
 
-  test("releases start only after the network policies exist", () => {
+  test("releases start only after the network policies and the Ingress exist", () => {
     expect(release(json, "web-blue").depends_on).toEqual([
       expect.stringContaining("network-policy-default-deny"),
       expect.stringContaining("network-policy-allow-blue"),
+      expect.stringMatching(/^kubernetes_ingress_v1\.web_ingress_/),
     ]);
   });
 });

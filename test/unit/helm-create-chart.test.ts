@@ -132,12 +132,18 @@ describe("a helm create chart released blue/green", () => {
   );
 
   test.each(COLOURS)(
-    "%s: the ALB's port is the Service's, the NetworkPolicy's the container's",
+    "%s: the ALB's Service selects the rendered pods on the container's port, as does the NetworkPolicy",
     (colour) => {
       const service = one(colour, "Service");
-      const container = one(colour, "Deployment").spec.template.spec.containers[0];
+      const deployment = one(colour, "Deployment");
+      const container = deployment.spec.template.spec.containers[0];
       expect(service.spec.ports[0].port).toBe(80);
       const named = container.ports.find((p: any) => p.name === service.spec.ports[0].targetPort);
+      const albService = platform("kubernetes_service_v1", `api-${colour}-alb`);
+      for (const [key, value] of Object.entries(albService.spec.selector)) {
+        expect(deployment.spec.template.metadata.labels[key]).toBe(value);
+      }
+      expect(albService.spec.port[0].target_port).toBe(String(named.containerPort));
       const policy = platform(
         "kubernetes_network_policy_v1",
         `api-${colour}-allow-alb-and-monitoring`,

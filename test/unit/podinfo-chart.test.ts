@@ -85,15 +85,21 @@ describe.each(["dev", "staging", "prod"])("podinfo 6.7.1 in %s", (env) => {
       }
     });
 
-    test("the ALB forwards to the Service's port", () => {
+    test("the ALB's Service selects the chart's pods and targets the container's port", () => {
       const ingress = Object.values(resources(workloads, "kubernetes_ingress_v1"))[0] as any;
       const action = JSON.parse(
         ingress.metadata.annotations["alb.ingress.kubernetes.io/actions.blue-green"],
       );
       const group = action.forwardConfig.targetGroups.find(
-        (g: { serviceName: string }) => g.serviceName === service.name,
+        (g: { serviceName: string }) => g.serviceName === `${releaseName}-alb`,
       );
-      expect(group.servicePort).toBe(service.spec.ports[0].port);
+      const albService = kubernetes(workloads, "kubernetes_service_v1", group.serviceName)!;
+      expect(albService.spec.selector).toEqual(serviceSelector);
+      expect(albService.spec.port[0].port).toBe(group.servicePort);
+      const http = deployment.spec.template.spec.containers[0].ports.find(
+        (p: { name: string }) => p.name === "http",
+      );
+      expect(albService.spec.port[0].target_port).toBe(String(http.containerPort));
     });
 
     test("a ServiceMonitor scrapes /metrics of this colour's Service (series label service=<app>-<colour>)", () => {

@@ -222,7 +222,7 @@ describe("WorkloadsStack: a release step changes only what it should", () => {
     JSON.parse(
       (Object.values(json.resource!.kubernetes_ingress_v1)[0].metadata as Record<string, any>)
         .annotations["alb.ingress.kubernetes.io/actions.blue-green"],
-    ).forwardConfig.targetGroups.map((t: any) => [t.serviceName, t.weight]);
+    ).forwardConfig.targetGroups.map((t: any) => [t.serviceName.replace(/-alb$/, ""), t.weight]);
 
   test("the staging file's weights are in the weighted action (green stable, 10% canary)", () => {
     expect(action(base)).toEqual([
