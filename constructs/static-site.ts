@@ -440,7 +440,10 @@ export class StaticSite extends Construct {
           Effect: "Allow",
           Principal: { Service: "delivery.logs.amazonaws.com" },
           Action: "s3:PutObject",
-          Resource: `${logs.bucket.arn}/AWSLogs/${account}/*`,
+          // The whole bucket, not AWSLogs/<account>/: AWS prepends AWSLogs/<account>/CloudFront/
+          // to the delivery's suffix only when the delivery is created, and an edited suffix
+          // writes without it. Only our account's delivery sources may write (conditions).
+          Resource: `${logs.bucket.arn}/*`,
           Condition: {
             ...fromOurDeliverySources,
             StringEquals: {
