@@ -342,6 +342,16 @@ describe("environment files", () => {
     ]);
   });
 
+  test("cdn.errorDocument: the 404 page's object key, refused with a leading slash", () => {
+    expect(
+      environment("prod", (raw) => (raw.cdn.errorDocument = "errors/404.html")).cdn,
+    ).toMatchObject({ errorDocument: "errors/404.html" });
+    const lines = problemsFor((raw) => (raw.cdn.errorDocument = "/404.html"));
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'cdn.errorDocument: received "/404.html"; expected an object key of the content bucket such as 404.html or errors/404.html: no leading "/", no spaces, "?" or "#", at most 1024 characters',
+    ]);
+  });
+
   describe("dns section", () => {
     const ZONE = { id: "Z0123456789ABCDEFGHIJ", domain: "example.com" };
 
