@@ -45,6 +45,12 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // CloudFront Functions code: a script whose top-level handler the runtime calls
+    files: ["constructs/functions/*.js"],
+    languageOptions: { sourceType: "script" },
+    rules: { "@typescript-eslint/no-unused-vars": ["error", { varsIgnorePattern: "^handler$" }] },
+  },
+  {
     // tests edit raw YAML data of arbitrary shape
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

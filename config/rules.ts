@@ -8,6 +8,7 @@ import { validateDatabaseProps } from "../constructs/database";
 import { validateBlueGreenReleaseProps } from "../constructs/blue-green-release";
 import { validateStaticSiteProps } from "../constructs/static-site";
 import { validateAlarmsProps } from "../constructs/alarms";
+import { unmanagedWebhookProblems } from "../constructs/monitoring";
 import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { isHostName } from "../constructs/private/static-site-names";
@@ -95,6 +96,12 @@ export function crossFieldProblems(
   if (env.alerts && env.name) {
     for (const p of validateAlarmsProps({ name: env.name, email: env.alerts.email })) {
       problems.push({ ...p, field: p.field === "name" ? p.field : `alerts.${p.field}` });
+    }
+  }
+  if (env.monitoring) {
+    // a webhook's Secret would not exist: Alertmanager would never start (the construct's rule)
+    for (const p of unmanagedWebhookProblems(env.monitoring.receivers)) {
+      problems.push({ ...p, field: `monitoring.${p.field}` });
     }
   }
   if (env.dns && env.name && env.region) {

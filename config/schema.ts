@@ -99,6 +99,7 @@ const cdn = z
     priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).optional(),
     accessLogging: z.boolean().optional(),
     accessLogRetentionDays: z.number().optional(),
+    errorDocument: z.string().optional(),
   })
   .strict();
 

@@ -17,12 +17,7 @@ import { EncryptionKey } from "./encryption-key";
 import { SUPPORTED_KUBERNETES_VERSIONS, type KubernetesVersion } from "./kubernetes-versions";
 import type { Network } from "./network";
 import { isPrivateCidr, parseCidr } from "./private/cidr";
-import {
-  MAX_ROLE_NAME_LENGTH,
-  policyJson,
-  serviceTrustPolicy,
-  type PolicyStatement,
-} from "./private/iam";
+import { MAX_ROLE_NAME_LENGTH, policyJson, type PolicyStatement } from "./private/iam";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { partitionOf, type AwsEnvironment, type IKubernetesCluster, type Tier } from "./types";
 
@@ -327,7 +322,7 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     throwIfProblems(this, validateKubernetesClusterProps({ ...props, name }));
     const tier = props.tier ?? "production";
     const production = tier === "production";
-    const { account, region } = props.environment;
+    const { region } = props.environment;
     const partition = partitionOf(region);
     const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
     const roles = roleNames(name);
@@ -457,7 +452,12 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     this.nodeRole = new IamRole(this, "node-role", {
       name: roles.node,
       description: `Worker nodes of EKS cluster ${name}`,
-      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", account),
+      // AWS's documented EKS node role trust (create-node-role.html), with no condition: EC2
+      // assumes the role for the instance profile without aws:SourceAccount in the request, so a
+      // condition on that key denies every node its credentials (NodeCreationFailure).
+      assumeRolePolicy: policyJson([
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]),
     });
     // Worker and image pull only: CNI permissions belong to the vpc-cni add-on's own role.
     const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(

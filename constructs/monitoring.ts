@@ -33,23 +33,18 @@ export const MONITORING_CHART_VERSION = "75.15.1";
 export const ALERTMANAGER_SERVICE_ACCOUNT_NAME = "alertmanager";
 
 /** Where Alertmanager sends one severity of alerts. */
-export type AlertReceiver =
-  | {
-      /** Publish to an SNS topic, signed with SigV4 (credentials from the IRSA role). */
-      readonly type: "sns";
-      /** ARN of the SNS topic. */
-      readonly topicArn: string;
-      /** IRSA role Alertmanager's service account assumes (see `snsPublishPolicy`). @default no annotation: credentials must come from an EKS Pod Identity association */
-      readonly roleArn?: string;
-    }
-  | {
-      /** POST to a webhook whose URL is read from a Kubernetes Secret (never from this program). */
-      readonly type: "webhook";
-      /** Name of the Secret in the monitoring namespace that holds the URL. */
-      readonly secretName: string;
-      /** Key of the URL in that Secret. */
-      readonly secretKey: string;
-    };
+/**
+ * Webhook receivers are refused (see {@link unmanagedWebhookProblems}): their URL would come from a
+ * Secret that nothing in the stack creates, and Alertmanager cannot start without it.
+ */
+export interface AlertReceiver {
+  /** Publish to an SNS topic, signed with SigV4 (credentials from the IRSA role). */
+  readonly type: "sns";
+  /** ARN of the SNS topic. */
+  readonly topicArn: string;
+  /** IRSA role Alertmanager's service account assumes (see `snsPublishPolicy`). @default no annotation: credentials must come from an EKS Pod Identity association */
+  readonly roleArn?: string;
+}
 
 /** The receivers alerts are routed to, by their `severity` label. */
 export interface AlertReceivers {
@@ -62,7 +57,6 @@ export interface AlertReceivers {
 const SEVERITIES = ["critical", "warning"] as const;
 type Severity = (typeof SEVERITIES)[number];
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -114,6 +108,7 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
     p.check(false, "receivers", receivers, "an object with a critical and a warning receiver");
   } else {
     for (const severity of SEVERITIES) {
+      p.addAll(unmanagedWebhookProblems({ [severity]: receivers[severity] }, props.namespace));
       checkReceiver(p, `receivers.${severity}`, receivers[severity]);
     }
     const roles = SEVERITIES.map((s) => receivers[s]).map((r) =>
@@ -230,57 +225,66 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
   return [...p.problems];
 }
 
+/**
+ * A problem for every receiver of type `webhook` (field `receivers.<severity>.type`): its URL would
+ * be read from a Secret that nothing in the stack creates, and the Prometheus Operator does not
+ * start Alertmanager without every Secret it mounts, while the Helm release still succeeds. Shared
+ * with the environment-file validation (`monitoring.receivers`), so both say the same thing.
+ */
+export function unmanagedWebhookProblems(
+  receivers: Partial<Record<Severity, unknown>>,
+  namespace = "monitoring",
+): Problem[] {
+  const p = new ProblemList();
+  for (const severity of SEVERITIES) {
+    const r = receivers[severity] as Record<string, unknown> | undefined;
+    if (typeof r !== "object" || r === null || r.type !== "webhook") continue;
+    const secret = typeof r.secretName === "string" ? `Secret "${r.secretName}"` : "a Secret";
+    p.check(
+      false,
+      `receivers.${severity}.type`,
+      r.type,
+      `"sns": a webhook receiver reads its URL from ${secret} in namespace "${namespace}", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)`,
+    );
+  }
+  return [...p.problems];
+}
+
 function checkReceiver(p: ProblemList, field: string, receiver: unknown): void {
   const r = receiver as Record<string, unknown> | undefined;
-  if (typeof r !== "object" || r === null || (r.type !== "sns" && r.type !== "webhook")) {
+  if (r?.type === "webhook") return; // reported by unmanagedWebhookProblems
+  if (typeof r !== "object" || r === null || r.type !== "sns") {
     p.check(
       false,
       `${field}.type`,
       typeof r === "object" && r !== null ? r.type : r,
-      `"sns" (with topicArn) or "webhook" (with secretName and secretKey)`,
+      `"sns" (with topicArn)`,
     );
     return;
   }
-  if (r.type === "sns") {
+  checkPattern(
+    p,
+    `${field}.topicArn`,
+    r.topicArn,
+    SNS_TOPIC_ARN,
+    "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts",
+  );
+  if (r.roleArn !== undefined) {
     checkPattern(
       p,
-      `${field}.topicArn`,
-      r.topicArn,
-      SNS_TOPIC_ARN,
-      "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts",
+      `${field}.roleArn`,
+      r.roleArn,
+      IAM_ROLE_ARN,
+      "an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager",
     );
-    if (r.roleArn !== undefined) {
-      checkPattern(
-        p,
-        `${field}.roleArn`,
-        r.roleArn,
-        IAM_ROLE_ARN,
-        "an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager",
-      );
-    }
-    return;
   }
-  checkPattern(
-    p,
-    `${field}.secretName`,
-    r.secretName,
-    DNS_SUBDOMAIN,
-    "the name of a Kubernetes Secret holding the webhook URL (never the URL itself)",
-  );
-  checkPattern(
-    p,
-    `${field}.secretKey`,
-    r.secretKey,
-    SECRET_KEY,
-    "a Secret data key: letters, digits, '-', '_' and '.'",
-  );
 }
 
 /**
  * In-cluster monitoring: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager,
  * Grafana, kube-state-metrics, node-exporter) in its own namespace, with the runbook's alert rules,
- * Alertmanager routing critical and warning alerts to their receivers (SNS via IRSA, or a webhook
- * whose URL stays in a Kubernetes Secret), and Grafana reachable only inside the cluster.
+ * Alertmanager routing critical and warning alerts to their SNS receivers (published through
+ * IRSA), and Grafana reachable only inside the cluster.
  */
 export class Monitoring extends Construct {
   /** The namespace resource. */
@@ -355,16 +359,7 @@ export class Monitoring extends Construct {
     );
 
     const receivers = props.receivers;
-    const snsRole = SEVERITIES.map((s) => receivers[s])
-      .map((r) => (r.type === "sns" ? r.roleArn : undefined))
-      .find((role) => role !== undefined);
-    const webhookSecrets = [
-      ...new Set(
-        SEVERITIES.map((s) => receivers[s]).flatMap((r) =>
-          r.type === "webhook" ? [r.secretName] : [],
-        ),
-      ),
-    ];
+    const snsRole = SEVERITIES.map((s) => receivers[s].roleArn).find((role) => role !== undefined);
 
     const prometheusReplicas = production ? 2 : 1;
     const alertmanagerReplicas = production ? 2 : 1;
@@ -434,7 +429,6 @@ export class Monitoring extends Construct {
           },
           alertmanagerSpec: {
             replicas: alertmanagerReplicas,
-            secrets: webhookSecrets,
             resources: {
               requests: { cpu: "50m", memory: "128Mi" },
               limits: { memory: "256Mi" },
@@ -496,27 +490,15 @@ export class Monitoring extends Construct {
 
 /** The Alertmanager receiver named after its severity. */
 function receiverConfig(name: Severity, receiver: AlertReceiver, region: string): object {
-  if (receiver.type === "sns") {
-    const arnRegion = isToken(receiver.topicArn)
-      ? undefined
-      : SNS_TOPIC_ARN.exec(receiver.topicArn)?.[2];
-    return {
-      name,
-      sns_configs: [
-        {
-          topic_arn: receiver.topicArn,
-          sigv4: { region: arnRegion ?? region },
-          send_resolved: true,
-        },
-      ],
-    };
-  }
+  const arnRegion = isToken(receiver.topicArn)
+    ? undefined
+    : SNS_TOPIC_ARN.exec(receiver.topicArn)?.[2];
   return {
     name,
-    webhook_configs: [
+    sns_configs: [
       {
-        // The Prometheus Operator mounts each listed Secret at /etc/alertmanager/secrets/<name>.
-        url_file: `/etc/alertmanager/secrets/${receiver.secretName}/${receiver.secretKey}`,
+        topic_arn: receiver.topicArn,
+        sigv4: { region: arnRegion ?? region },
         send_resolved: true,
       },
     ],

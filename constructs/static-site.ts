@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Construct } from "constructs";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -13,6 +15,7 @@ import {
 import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfront-origin-access-control";
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { CloudfrontDistribution } from "@cdktf/provider-aws/lib/cloudfront-distribution";
+import { CloudfrontFunction } from "@cdktf/provider-aws/lib/cloudfront-function";
 import { CloudwatchLogDeliverySource } from "@cdktf/provider-aws/lib/cloudwatch-log-delivery-source";
 import { CloudwatchLogDeliveryDestination } from "@cdktf/provider-aws/lib/cloudwatch-log-delivery-destination";
 import { CloudwatchLogDelivery } from "@cdktf/provider-aws/lib/cloudwatch-log-delivery";
@@ -35,7 +38,17 @@ export const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6
 /** HSTS max-age sent to viewers: two years, the value the HSTS preload list asks for (>= 1 year). */
 export const HSTS_MAX_AGE_SECONDS = 63072000;
 
-/** The region CloudFront reads certificates from and where its log delivery and WAF live. */
+/**
+ * The viewer-request function that serves directory indexes (`/docs/` and `/docs` from
+ * `docs/index.html`): plain JavaScript for the CloudFront Functions runtime cloudfront-js-2.0.
+ */
+export const DIRECTORY_INDEX_FUNCTION_FILE = join(__dirname, "functions", "directory-index.js");
+
+/** Seconds CloudFront caches the answer for a missing key before it asks the bucket again. */
+export const ERROR_CACHING_MIN_TTL_SECONDS = 60;
+
+/** An S3 object key usable as a CloudFront error page path (after a leading "/"). */
+const ERROR_DOCUMENT_KEY = /^[^/\s?#][^\s?#]{0,1023}$/;
 
 export interface StaticSiteProps {
   /** Account and region of the buckets and keys (the distribution itself is global). */
@@ -62,6 +75,8 @@ export interface StaticSiteProps {
   readonly noncurrentVersionRetentionDays?: number;
   /** Days after which incomplete multipart uploads are aborted (their parts are billed). @default 7 */
   readonly abortIncompleteUploadDays?: number;
+  /** Key of the page served, with status 404, for a path that is no object of the content bucket. @default "404.html" */
+  readonly errorDocument?: string;
 }
 
 /** The fields of {@link StaticSiteProps} that are validated, plus the resolved name and the account. */
@@ -74,6 +89,7 @@ export type StaticSiteValidationInput = Pick<
   | "accessLogRetentionDays"
   | "noncurrentVersionRetentionDays"
   | "abortIncompleteUploadDays"
+  | "errorDocument"
 > & {
   /** The site name (the `name` prop, or the construct id). */
   readonly name: string;
@@ -172,6 +188,15 @@ export function validateStaticSiteProps(props: StaticSiteValidationInput): Probl
       "priceClass",
       props.priceClass,
       `one of ${PRICE_CLASSES.join(", ")}`,
+    );
+  }
+
+  if (props.errorDocument !== undefined && !isToken(props.errorDocument)) {
+    p.check(
+      typeof props.errorDocument === "string" && ERROR_DOCUMENT_KEY.test(props.errorDocument),
+      "errorDocument",
+      props.errorDocument,
+      'an object key of the content bucket such as 404.html or errors/404.html: no leading "/", no spaces, "?" or "#", at most 1024 characters',
     );
   }
 
@@ -294,6 +319,17 @@ export class StaticSite extends Construct {
         referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: true },
       },
     });
+    // S3 behind OAC has no index documents: a viewer-request function adds them.
+    const directoryIndex = new CloudfrontFunction(this, "directory-index", {
+      name: `${name}-directory-index`,
+      comment: `Serves directory indexes (index.html) of static site ${name}`,
+      runtime: "cloudfront-js-2.0",
+      publish: true,
+      code: readFileSync(DIRECTORY_INDEX_FUNCTION_FILE, "utf8"),
+    });
+    // Without s3:ListBucket (OAC grants GetObject only) S3 answers a missing key with 403, not
+    // 404: both become the error page with status 404, cached briefly.
+    const errorPage = `/${props.errorDocument ?? "404.html"}`;
     const originId = "content";
     this.distribution = new CloudfrontDistribution(this, "distribution", {
       enabled: true,
@@ -319,7 +355,14 @@ export class StaticSite extends Construct {
         compress: true,
         cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
         responseHeadersPolicyId: headers.id,
+        functionAssociation: [{ eventType: "viewer-request", functionArn: directoryIndex.arn }],
       },
+      customErrorResponse: [403, 404].map((errorCode) => ({
+        errorCode,
+        responseCode: 404,
+        responsePagePath: errorPage,
+        errorCachingMinTtl: ERROR_CACHING_MIN_TTL_SECONDS,
+      })),
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate:
         domainNames.length > 0
@@ -440,7 +483,10 @@ export class StaticSite extends Construct {
           Effect: "Allow",
           Principal: { Service: "delivery.logs.amazonaws.com" },
           Action: "s3:PutObject",
-          Resource: `${logs.bucket.arn}/AWSLogs/${account}/*`,
+          // The whole bucket, not AWSLogs/<account>/: AWS prepends AWSLogs/<account>/CloudFront/
+          // to the delivery's suffix only when the delivery is created, and an edited suffix
+          // writes without it. Only our account's delivery sources may write (conditions).
+          Resource: `${logs.bucket.arn}/*`,
           Condition: {
             ...fromOurDeliverySources,
             StringEquals: {

@@ -192,6 +192,51 @@ export class InfrastructureStack extends TerraformStack {
     new TerraformOutput(this, "database_subnet_group_name", {
       value: this.network.databaseSubnetGroupName,
     });
+    // What the README promises and the release tool reads: ids it cannot derive from the file.
+    const outputs: Record<string, { value: string | number; description: string }> = {
+      site_bucket_name: {
+        value: this.site.bucketName,
+        description: "S3 bucket the static site is uploaded to",
+      },
+      distribution_id: {
+        value: this.site.distributionId,
+        description: "Id of the static site's CloudFront distribution (invalidations)",
+      },
+      distribution_domain_name: {
+        value: this.site.distributionDomainName,
+        description: "The distribution's *.cloudfront.net name (target of DNS aliases)",
+      },
+      database_identifier: {
+        value: this.database.instance.identifier,
+        description: "RDS instance identifier of the PostgreSQL database",
+      },
+      database_endpoint: {
+        value: this.database.endpoint,
+        description: "PostgreSQL endpoint, address:port",
+      },
+      database_port: { value: this.database.instance.port, description: "PostgreSQL port" },
+      database_master_secret_arn: {
+        value: this.database.masterUserSecretArn,
+        // the ARN names the secret; its value stays in Secrets Manager
+        description: "ARN of the Secrets Manager secret RDS keeps the master credentials in",
+      },
+      alarm_topic_arn: {
+        value: this.alarms.topicArn,
+        description: "SNS topic of the alarms in the environment's region",
+      },
+      cluster_security_group_id: {
+        value: this.cluster.clusterSecurityGroupId,
+        description: "EKS cluster security group (control plane and nodes)",
+      },
+    };
+    const usEast1Topic = this.alarms.usEast1Topic;
+    if (usEast1Topic) {
+      outputs.alarm_topic_arn_us_east_1 = {
+        value: usEast1Topic.arn,
+        description: "SNS topic of the CloudFront alarms (us-east-1)",
+      };
+    }
+    for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
     if (Object.keys(this.appCertificates).length > 0) {
       new TerraformOutput(this, "app_certificate_arns", {
         description: "ARN of the issued ACM certificate of each app's host, by app name",

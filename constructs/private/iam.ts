@@ -22,7 +22,12 @@ export function policyJson(statements: readonly PolicyStatement[]): string {
   return JSON.stringify(document);
 }
 
-/** Trust policy letting an AWS service assume a role, pinned to our account (confused deputy). */
+/**
+ * Trust policy letting an AWS service assume a role, pinned to our account (confused deputy). Only
+ * for services that AWS documents to send `aws:SourceAccount` when they assume the role (VPC Flow
+ * Logs, RDS Enhanced Monitoring): a condition on a key the service does not send denies it. EC2
+ * instance profiles (EKS nodes) do not, so the node role trusts ec2.amazonaws.com unconditioned.
+ */
 export function serviceTrustPolicy(service: string, account: string): string {
   return policyJson([
     {

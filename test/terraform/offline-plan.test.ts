@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import { findProviderMirror, initValidatePlan, type PlanJson } from "../../scripts/lib/terraform";
+import { databaseIdentifier } from "../../config/rules";
 import { ENVIRONMENTS_DIR } from "../helpers";
 
 const outdir = mkdtempSync(join(tmpdir(), "platform-offline-"));
@@ -27,6 +28,10 @@ test("the hashicorp/aws provider mirror is available", () => {
 describe.each(environments.map((e) => e.config))("$name-infrastructure offline", (env) => {
   let changes: Change[] = [];
   let configuration: { address: string; provider_config_key?: string }[] = [];
+  let outputChanges: Record<
+    string,
+    { actions: string[]; after?: unknown; after_unknown?: unknown }
+  > = {};
   const ofType = (type: string) => changes.filter((c) => c.type === type);
   const after = (c: Change) => c.change.after ?? {};
 
@@ -36,6 +41,7 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     configuration =
       (plan.configuration as { root_module?: { resources?: typeof configuration } }).root_module
         ?.resources ?? [];
+    outputChanges = (plan as { output_changes?: typeof outputChanges }).output_changes ?? {};
   }, 300_000);
 
   test("plans only creations", () => {
@@ -171,6 +177,55 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     const [distribution] = ofType("aws_cloudfront_distribution").map(after);
     // aliases is a set: Terraform lists it sorted
     expect(distribution.aliases ?? []).toEqual([...(env.cdn.domainNames ?? [])].sort());
+  });
+
+  test("the static site serves directory indexes and answers missing keys with its 404 page", () => {
+    expect(ofType("aws_cloudfront_function").map(after)).toEqual([
+      expect.objectContaining({
+        name: `${env.name}-directory-index`,
+        runtime: "cloudfront-js-2.0",
+        publish: true,
+      }),
+    ]);
+    const [distribution] = ofType("aws_cloudfront_distribution").map(after);
+    const behaviour = (distribution.default_cache_behavior as Record<string, unknown>[])[0];
+    expect(behaviour.function_association).toEqual([
+      expect.objectContaining({ event_type: "viewer-request" }),
+    ]);
+    expect(
+      (distribution.custom_error_response as Record<string, unknown>[]).map((r) => [
+        r.error_code,
+        r.response_code,
+        r.response_page_path,
+      ]),
+    ).toEqual([
+      [403, 404, "/404.html"],
+      [404, 404, "/404.html"],
+    ]);
+  });
+
+  test("outputs what the README and the release tool need", () => {
+    const expected = [
+      "site_bucket_name",
+      "distribution_id",
+      "distribution_domain_name",
+      "database_identifier",
+      "database_endpoint",
+      "database_port",
+      "database_master_secret_arn",
+      "alarm_topic_arn",
+      "alarm_topic_arn_us_east_1",
+      "cluster_security_group_id",
+      ...(env.dns ? ["app_certificate_arns"] : []),
+    ];
+    for (const name of expected)
+      expect([name, outputChanges[name]?.actions]).toEqual([name, ["create"]]);
+    // known from the configuration at plan time; the others once the resources exist
+    expect(outputChanges.database_identifier.after).toBe(databaseIdentifier(env));
+    expect(outputChanges.database_port.after).toBe(5432);
+    expect(outputChanges.site_bucket_name.after).toBe(`${env.name}-${env.account}-content`);
+    for (const name of ["distribution_id", "database_master_secret_arn", "alarm_topic_arn"])
+      expect([name, outputChanges[name].after_unknown]).toEqual([name, true]);
   });
 
   test("certificates validated through DNS records in the declared zones, only with a dns section", () => {

@@ -342,6 +342,16 @@ describe("environment files", () => {
     ]);
   });
 
+  test("cdn.errorDocument: the 404 page's object key, refused with a leading slash", () => {
+    expect(
+      environment("prod", (raw: any) => (raw.cdn.errorDocument = "errors/404.html")).cdn,
+    ).toMatchObject({ errorDocument: "errors/404.html" });
+    const lines = problemsFor((raw) => (raw.cdn.errorDocument = "/404.html"));
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'cdn.errorDocument: received "/404.html"; expected an object key of the content bucket such as 404.html or errors/404.html: no leading "/", no spaces, "?" or "#", at most 1024 characters',
+    ]);
+  });
+
   describe("dns section", () => {
     const ZONE = { id: "Z0123456789ABCDEFGHIJ", domain: "example.com" };
 
@@ -431,23 +441,31 @@ describe("environment files", () => {
     });
   });
 
-  test("monitoring receivers: sns (the alarm topic by default) or webhook from a secret", () => {
+  test("monitoring receivers: sns, the alarm topic by default", () => {
     expect(
       problemsFor((raw) => (raw.monitoring = { receivers: { critical: { type: "pager" } } })),
     ).toEqual([
       expect.stringContaining('monitoring.receivers.critical.type: received "pager"; expected'),
     ]);
-    const ok = rawEnvironment("prod") as Record<string, any>;
-    ok.monitoring = {
-      receivers: {
-        warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
-      },
-    };
-    const [loaded] = loadEnvironments(environmentFolder({ prod: ok }));
+    const [loaded] = loadEnvironments(environmentFolder({ prod: rawEnvironment("prod") }));
     expect(loaded.config.monitoring.receivers).toEqual({
       critical: { type: "sns" },
-      warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
+      warning: { type: "sns" },
     });
+  });
+
+  test("fails when a monitoring receiver is a webhook: nothing creates its Secret", () => {
+    const lines = problemsFor(
+      (raw) =>
+        (raw.monitoring = {
+          receivers: {
+            warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
+          },
+        }),
+    );
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'monitoring.receivers.warning.type: received "webhook"; expected "sns": a webhook receiver reads its URL from Secret "alert-webhooks" in namespace "monitoring", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)',
+    ]);
   });
 
   test("apps: rules of the blue/green release, with apps.<name>.* field paths", () => {

@@ -113,6 +113,62 @@ describe("InfrastructureStack providers and state", () => {
   });
 });
 
+describe.each(["dev", "staging", "prod"])("%s-infrastructure outputs", (name) => {
+  const json = infrastructure(name);
+  const output = (key: string) => json.output?.[key] as { value: unknown; sensitive?: boolean };
+  const ref = (type: string, part: string, attr: string) => {
+    const names = Object.keys(json.resource?.[type] ?? {}).filter((n) => n.includes(part));
+    expect(names).toHaveLength(1);
+    return `\${${type}.${names[0]}.${attr}}`;
+  };
+
+  test("what the README and the release tool need, each referencing its resource", () => {
+    const expected: Record<string, string> = {
+      site_bucket_name: ref("aws_s3_bucket", "site_content-bucket", "bucket"),
+      distribution_id: ref("aws_cloudfront_distribution", "site_distribution", "id"),
+      distribution_domain_name: ref(
+        "aws_cloudfront_distribution",
+        "site_distribution",
+        "domain_name",
+      ),
+      database_identifier: ref("aws_db_instance", "database_instance", "identifier"),
+      database_endpoint: ref("aws_db_instance", "database_instance", "endpoint"),
+      database_port: ref("aws_db_instance", "database_instance", "port"),
+      database_master_secret_arn: `\${aws_db_instance.${
+        Object.keys(json.resource!.aws_db_instance)[0]
+      }.master_user_secret[0].secret_arn}`,
+      alarm_topic_arn: `\${aws_sns_topic.${
+        Object.entries(json.resource!.aws_sns_topic).find(([, t]) => t.provider === undefined)![0]
+      }.arn}`,
+      alarm_topic_arn_us_east_1: `\${aws_sns_topic.${
+        Object.entries(json.resource!.aws_sns_topic).find(
+          ([, t]) => t.provider === "aws.us_east_1",
+        )![0]
+      }.arn}`,
+      cluster_security_group_id: ref(
+        "aws_eks_cluster",
+        "cluster",
+        "vpc_config[0].cluster_security_group_id",
+      ),
+    };
+    for (const [key, value] of Object.entries(expected)) {
+      expect([key, output(key)?.value]).toEqual([key, value]);
+    }
+  });
+
+  test("the master secret's ARN is not sensitive (it names the secret, it is not its value)", () => {
+    expect(output("database_master_secret_arn").sensitive).toBeUndefined();
+  });
+
+  test("certificate ARNs are output where the stack issues certificates (dns section)", () => {
+    const env = environment(name);
+    expect(output("app_certificate_arns") !== undefined).toBe(env.dns !== undefined);
+    expect(output("cdn_certificate_arn") !== undefined).toBe(
+      env.dns !== undefined && env.cdn.domainNames !== undefined && !env.cdn.certificateArn,
+    );
+  });
+});
+
 describe("InfrastructureStack offline mode", () => {
   const offline = infrastructure("prod", true);
   const aws = offline.provider!.aws[0];

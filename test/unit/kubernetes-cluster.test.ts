@@ -168,6 +168,18 @@ describe("KubernetesCluster secure defaults", () => {
     expect(policy(inline.policy).Statement[0].Resource).toMatch(/aws_kms_key\.cluster_secrets-key/);
   });
 
+  test("node role trust: AWS's documented EKS node role trust, ec2.amazonaws.com with no condition", () => {
+    // docs.aws.amazon.com/eks/latest/userguide/create-node-role.html: EC2 assumes the role for the
+    // instance profile without sending aws:SourceAccount, so a condition on it fails node launches.
+    const role = roleNamed(json, "prod-node");
+    expect(policy(role.assume_role_policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+  });
+
   test("node role: worker and ECR pull policies only, no CNI policy", () => {
     expect(attachedTo(json, "node-role").sort()).toEqual([
       "AmazonEC2ContainerRegistryPullOnly",

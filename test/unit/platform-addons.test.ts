@@ -465,7 +465,6 @@ describe("Monitoring", () => {
       name: "alertmanager",
       annotations: { "eks.amazonaws.com/role-arn": ALERTS_ROLE },
     });
-    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([]);
   });
 
   test("SNS: a topic given as a reference is signed for the cluster's region", () => {
@@ -484,54 +483,9 @@ describe("Monitoring", () => {
     });
   });
 
-  describe("webhook receivers", () => {
-    const webhook: AlertReceiver = {
-      type: "webhook",
-      secretName: "alert-webhooks",
-      secretKey: "critical-url",
-    };
-    const { values: v, json: j } = monitoring({
-      receivers: {
-        critical: webhook,
-        warning: { type: "webhook", secretName: "alert-webhooks", secretKey: "warning-url" },
-      },
-    });
-    const byName = Object.fromEntries(
-      v.alertmanager.config.receivers.map((r: { name: string }) => [r.name, r]),
-    );
-
-    test("read the URL from the mounted Secret", () => {
-      expect(byName.critical.webhook_configs).toEqual([
-        {
-          url_file: "/etc/alertmanager/secrets/alert-webhooks/critical-url",
-          send_resolved: true,
-        },
-      ]);
-      expect(byName.warning.webhook_configs[0].url_file).toBe(
-        "/etc/alertmanager/secrets/alert-webhooks/warning-url",
-      );
-      expect(v.alertmanager.alertmanagerSpec.secrets).toEqual(["alert-webhooks"]);
-    });
-
-    test("no URL appears in the synthesized configuration", () => {
-      const config = JSON.stringify(v.alertmanager);
-      expect(config).not.toMatch(/"url"\s*:/);
-      expect(config).not.toMatch(/https?:\/\//);
-      expect(JSON.stringify(j)).not.toMatch(/"url\\?"\s*:/);
-    });
-
-    test("no IRSA role is annotated", () => {
-      expect(v.alertmanager.serviceAccount.annotations).toEqual({});
-    });
-
-    test("SNS and webhook receivers can be mixed", () => {
-      const mixed = monitoring({
-        receivers: { critical: SNS_RECEIVERS.critical, warning: webhook },
-      }).values.alertmanager;
-      expect(mixed.config.receivers[1].sns_configs).toHaveLength(1);
-      expect(mixed.config.receivers[2].webhook_configs).toHaveLength(1);
-      expect(mixed.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toBe(ALERTS_ROLE);
-    });
+  test("Alertmanager mounts no Secret (every receiver is SNS)", () => {
+    expect(values.alertmanager.alertmanagerSpec.secrets).toBeUndefined();
+    expect(JSON.stringify(values.alertmanager)).not.toContain("webhook_configs");
   });
 
   test("Grafana is not exposed: ClusterIP Service, no Ingress", () => {
@@ -644,7 +598,7 @@ describe("Monitoring validation", () => {
         },
       }),
     ).toThrow(
-      'test/monitoring: receivers.critical.type: received "email"; expected "sns" (with topicArn) or "webhook" (with secretName and secretKey)',
+      'test/monitoring: receivers.critical.type: received "email"; expected "sns" (with topicArn)',
     );
   });
 
@@ -654,25 +608,26 @@ describe("Monitoring validation", () => {
         receivers: { critical: SNS_RECEIVERS.critical } as MonitoringProps["receivers"],
       }),
     ).toThrow(
-      'test/monitoring: receivers.warning.type: received nothing; expected "sns" (with topicArn) or "webhook" (with secretName and secretKey)',
+      'test/monitoring: receivers.warning.type: received nothing; expected "sns" (with topicArn)',
     );
   });
 
-  test("fails when the webhook secret name is a URL, listing every receiver problem", () => {
+  test("fails when a receiver is a webhook: nothing creates its Secret, listing every receiver problem", () => {
+    const webhook = {
+      type: "webhook",
+      secretName: "alert-webhooks",
+      secretKey: "url",
+    } as unknown as AlertReceiver;
     expect(() =>
       monitoring({
         receivers: {
-          critical: {
-            type: "webhook",
-            secretName: "https://hooks.example.com/T0",
-            secretKey: "url",
-          },
+          critical: webhook,
           warning: { type: "sns", topicArn: "warning-alerts", roleArn: "admin" },
         },
       }),
     ).toThrow(
       [
-        'test/monitoring: receivers.critical.secretName: received "https://hooks.example.com/T0"; expected the name of a Kubernetes Secret holding the webhook URL (never the URL itself)',
+        'test/monitoring: receivers.critical.type: received "webhook"; expected "sns": a webhook receiver reads its URL from Secret "alert-webhooks" in namespace "monitoring", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)',
         'test/monitoring: receivers.warning.topicArn: received "warning-alerts"; expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts',
         'test/monitoring: receivers.warning.roleArn: received "admin"; expected an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager',
       ].join("\n"),

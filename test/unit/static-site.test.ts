@@ -43,6 +43,15 @@ function named(json: StackJson, type: string, part: string): Record<string, unkn
   return found[0][1];
 }
 
+/** IAM's ArnLike: `*` matches any run of characters (also `/`), `?` one character. */
+function iamArnLike(pattern: string, arn: string): boolean {
+  const body = pattern
+    .split("")
+    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${body}$`).test(arn);
+}
+
 /** A `${type.<name>.<attr>}` reference to the resource of a type whose name contains `part`. */
 function ref(json: StackJson, type: string, part: string, attr: string): string {
   const name = Object.keys(resources(json, type)).find((n) => n.includes(`_${part}_`));
@@ -388,7 +397,7 @@ describe("StaticSite access logging (production tier)", () => {
     ]);
   });
 
-  test("the log bucket is TLS-only and lets only log delivery of our account write under AWSLogs/", () => {
+  test("the log bucket is TLS-only and lets only log delivery of our account write", () => {
     const text = named(json, "aws_s3_bucket_policy", "access-log-policy").policy;
     const statements = policy(text).Statement;
     const arn = ref(json, "aws_s3_bucket", "access-log-bucket", "arn");
@@ -407,7 +416,7 @@ describe("StaticSite access logging (production tier)", () => {
     const write = statements.find((s) => s.Action === "s3:PutObject")!;
     expect(write).toMatchObject({
       Principal: { Service: "delivery.logs.amazonaws.com" },
-      Resource: `${arn}/AWSLogs/123456789012/*`,
+      Resource: `${arn}/*`,
       Condition: {
         StringEquals: {
           "aws:SourceAccount": "123456789012",
@@ -420,6 +429,27 @@ describe("StaticSite access logging (production tier)", () => {
       expect((s.Condition as Record<string, unknown>).StringEquals).toMatchObject({
         "aws:SourceAccount": "123456789012",
       });
+  });
+
+  test("log delivery may write wherever the delivery's suffix puts objects, before and after a suffix edit", () => {
+    // AWS prepends AWSLogs/<account>/CloudFront/ to the suffix only when the delivery is created;
+    // an update writes under the bare suffix (hashicorp/terraform-provider-aws#46328,
+    // aws-cloudformation/cloudformation-coverage-roadmap#2274). The grant must cover both.
+    const statements = policy(
+      named(json, "aws_s3_bucket_policy", "access-log-policy").policy,
+    ).Statement;
+    const write = statements.find((s) => s.Action === "s3:PutObject")!;
+    const bucketArn = ref(json, "aws_s3_bucket", "access-log-bucket", "arn");
+    const matches = (key: string) =>
+      [write.Resource as string]
+        .flat()
+        .some((pattern) => iamArnLike(pattern, `${bucketArn}/${key}`));
+    expect(matches("AWSLogs/123456789012/CloudFront/E2QWRUHAPOMQZL/2025/03/11/09/x.gz")).toBe(true);
+    expect(matches("E2QWRUHAPOMQZL/2025/03/11/09/x.gz")).toBe(true);
+    expect(matches("cloudfront/E2QWRUHAPOMQZL/2025/03/11/x.gz")).toBe(true);
+    // and only objects of this bucket
+    expect(iamArnLike(write.Resource as string, "arn:aws:s3:::other-bucket/x.gz")).toBe(false);
+    expect(iamArnLike(write.Resource as string, bucketArn)).toBe(false);
   });
 
   test("log delivery may use the log key only for our delivery sources", () => {

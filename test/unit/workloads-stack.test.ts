@@ -180,18 +180,6 @@ describe("WorkloadsStack contents", () => {
     ).toEqual(["sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"]);
   });
 
-  test("no Alertmanager role when no receiver uses SNS", () => {
-    const webhook = { type: "webhook", secretName: "alert-webhooks", secretKey: "url" };
-    const { infrastructure: infra } = stacks(
-      "prod",
-      false,
-      (raw) => (raw.monitoring = { receivers: { critical: webhook, warning: webhook } }),
-    );
-    expect(Object.values(infra.resource!.aws_iam_role).map((r) => r.name)).not.toContain(
-      "prod-monitoring-alertmanager",
-    );
-  });
-
   test("outputs what the release tool needs for every app", () => {
     const output = workloads.output!.app_web.value as Record<string, any>;
     expect(output).toMatchObject({
