@@ -156,6 +156,28 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     ]);
   });
 
+  test("the database's exported logs go to encrypted groups created before the instance", () => {
+    const identifier = env.database.identifier ?? `${env.name}-postgres`;
+    const groups = ofType("aws_cloudwatch_log_group")
+      .map(after)
+      .filter((g) => String(g.name).startsWith("/aws/rds/"));
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      `/aws/rds/instance/${identifier}/postgresql`,
+      `/aws/rds/instance/${identifier}/upgrade`,
+    ]);
+    for (const g of groups) {
+      expect(g.retention_in_days).toBe(env.tier === "production" ? 365 : 30);
+    }
+    // Terraform orders the instance after its log groups
+    const instance = configuration.find((r) => r.address.startsWith("aws_db_instance.")) as {
+      depends_on?: string[];
+    };
+    const groupAddresses = ofType("aws_cloudwatch_log_group")
+      .filter((c) => String(after(c).name).startsWith("/aws/rds/"))
+      .map((c) => c.address);
+    expect(instance.depends_on).toEqual(expect.arrayContaining(groupAddresses));
+  });
+
   test("the static site: private encrypted bucket behind CloudFront with origin access control", () => {
     expect(ofType("aws_s3_bucket_public_access_block").map(after)).toContainEqual(
       expect.objectContaining({
