@@ -57,7 +57,9 @@ function logGroupKey(
         ],
         Resource: "*",
         Condition: {
-          ArnEquals: { "kms:EncryptionContext:aws:logs:arn": arns.length === 1 ? arns[0] : arns },
+          ArnEquals: {
+            "kms:EncryptionContext:aws:logs:arn": arns.length === 1 ? arns[0] : [...arns],
+          },
         },
       },
     ],
