@@ -1,5 +1,12 @@
 import { Construct, type IConstruct } from "constructs";
-import { TerraformResource, type TerraformProvider } from "cdktf";
+import {
+  Lazy,
+  Op,
+  TerraformResource,
+  TerraformStack,
+  type IResolvable,
+  type TerraformProvider,
+} from "cdktf";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
@@ -130,10 +137,15 @@ export function validateAlarmsProps(props: AlarmsValidationInput): Problem[] {
   return [...p.problems];
 }
 
+/** SNS's limit on a topic's display name (the sender name of its e-mails). */
+const MAX_DISPLAY_NAME_LENGTH = 100;
+
 /** One encrypted topic with the e-mail subscription, in one region. */
 interface AlarmTopic {
   readonly topic: SnsTopic;
   readonly key: EncryptionKey;
+  readonly subscription: SnsTopicSubscription;
+  readonly region: string;
 }
 
 /**
@@ -159,6 +171,7 @@ export class Alarms extends Construct {
   private readonly usEast1Provider: AwsProvider;
   private readonly primary: AlarmTopic;
   private cloudFrontTopic?: AlarmTopic;
+  private readonly topics: AlarmTopic[] = [];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -181,6 +194,19 @@ export class Alarms extends Construct {
   /** The topic in us-east-1 for CloudFront alarms, once a distribution is watched. */
   get usEast1Topic(): SnsTopic | undefined {
     return this.cloudFrontTopic?.topic;
+  }
+
+  /**
+   * Whether each topic's e-mail subscription still waits for its confirmation link to be clicked,
+   * by the topic's region (`pending_confirmation`; known after apply). Resolved at synthesis, so it
+   * includes the us-east-1 topic created by a later `watchDistribution`. Output it: an unconfirmed
+   * subscription receives nothing, and SNS deletes it after 48 hours.
+   */
+  get emailPendingConfirmation(): IResolvable {
+    return Lazy.anyValue({
+      produce: () =>
+        Object.fromEntries(this.topics.map((t) => [t.region, t.subscription.pendingConfirmation])),
+    });
   }
 
   /**
@@ -339,7 +365,10 @@ export class Alarms extends Construct {
     return this.cloudFrontTopic;
   }
 
-  /** An encrypted topic with its key, policy and e-mail subscription, under `scope`. */
+  /**
+   * An encrypted topic with its key, policy and e-mail subscription, under `scope`, and a Terraform
+   * check that warns on every plan and apply while the subscription is unconfirmed.
+   */
   private alarmTopic(scope: Construct, region: string): AlarmTopic {
     const { account } = this.environment;
     const partition = partitionOf(region);
@@ -363,9 +392,13 @@ export class Alarms extends Construct {
         },
       ],
     });
+    // Distinct per topic: the display name is the sender of the confirmation and alarm e-mails.
+    const suffix =
+      region === this.environment.region ? ` alarms ${region}` : ` CloudFront alarms ${region}`;
+    const displayName = `${this.name.slice(0, MAX_DISPLAY_NAME_LENGTH - suffix.length)}${suffix}`;
     const topic = new SnsTopic(scope, "topic", {
       name: topicName,
-      displayName: `${this.name} alarms`,
+      displayName,
       kmsMasterKeyId: key.keyArn,
     });
     new SnsTopicPolicy(scope, "topic-policy", {
@@ -394,12 +427,24 @@ export class Alarms extends Construct {
         },
       ]),
     });
-    new SnsTopicSubscription(scope, "email-subscription", {
+    const subscription = new SnsTopicSubscription(scope, "email-subscription", {
       topicArn: topic.arn,
       protocol: "email",
       endpoint: this.email,
     });
-    return { topic, key };
+    // cdktf 0.21 has no construct for check blocks. A failed check is a warning, never an error:
+    // unknown during the first plan, it warns after each apply until the link is clicked.
+    TerraformStack.of(this).addOverride(`check.alarm_email_confirmed_${this.name}_${region}`, {
+      assert: [
+        {
+          condition: Op.not(subscription.pendingConfirmation),
+          error_message: `The alarm e-mail subscription of ${this.email} to topic ${topicName} (${region}) is pending confirmation: no alarm reaches it until the link in the e-mail from "${displayName}" is clicked, and SNS deletes unconfirmed subscriptions after 48 hours (the next apply subscribes again).`,
+        },
+      ],
+    });
+    const alarmTopic = { topic, key, subscription, region };
+    this.topics.push(alarmTopic);
+    return alarmTopic;
   }
 
   /** A metric alarm that notifies the topic on ALARM and on recovery (OK). */

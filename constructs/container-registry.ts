@@ -14,7 +14,7 @@ export interface ContainerRegistryProps {
   readonly prefix?: string;
   /** Images kept per repository; older ones expire. @default 30 */
   readonly keepImages?: number;
-  /** Tier: production protects repositories and their key from destroy. @default "production" */
+  /** Tier: production protects repositories and their key from destroy; development deletes repositories with their images on destroy (`force_delete`). @default "production" */
   readonly tier?: Tier;
 }
 
@@ -49,7 +49,9 @@ export function validateContainerRegistryProps(
 
 /**
  * ECR repositories for the application images: immutable tags, scan on push, KMS encryption with a
- * customer key, and a lifecycle policy that keeps the last `keepImages` images.
+ * customer key, and a lifecycle policy that keeps the last `keepImages` images. Production: the
+ * repositories and key have `prevent_destroy`; development: `force_delete`, so a destroy removes a
+ * repository with its images.
  */
 export class ContainerRegistry extends Construct {
   /** Repositories by name. */
@@ -79,7 +81,9 @@ export class ContainerRegistry extends Construct {
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: this.encryptionKey.keyArn }],
-        forceDelete: false,
+        // A repository that still holds images cannot be deleted: development environments are
+        // torn down whole (npm run destroy), production repositories never go with their images.
+        forceDelete: !production,
         lifecycle: production ? { preventDestroy: true } : undefined,
       });
       new EcrLifecyclePolicy(this, `repository-${name}-lifecycle`, {

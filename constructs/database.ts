@@ -5,8 +5,10 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EncryptionKey } from "./encryption-key";
 import type { Network } from "./network";
+import { encryptedLogGroups } from "./private/encrypted-log-group";
 import { MAX_ROLE_NAME_LENGTH, serviceTrustPolicy } from "./private/iam";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { partitionOf, type AwsEnvironment, type IKubernetesCluster, type Tier } from "./types";
@@ -25,6 +27,11 @@ export const RESERVED_MASTER_USERNAMES = ["postgres", "admin", "root", "rdsadmin
 
 /** Queries slower than this are written to the postgresql log (CloudWatch Logs). */
 const SLOW_QUERY_MILLISECONDS = 500;
+
+/** The logs the instance exports to CloudWatch Logs, each into `/aws/rds/instance/<id>/<log>`. */
+export const DATABASE_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+/** A log type the instance exports. */
+export type DatabaseLogExport = (typeof DATABASE_LOG_EXPORTS)[number];
 
 export interface DatabaseProps {
   /** Account and region of the database (the KMS key policy and IAM ARNs name them). */
@@ -262,6 +269,11 @@ export class Database extends Construct {
   readonly parameterGroup: DbParameterGroup;
   /** The enhanced monitoring role (production tier only). */
   readonly monitoringRole?: IamRole;
+  /**
+   * The groups of the exported logs, `/aws/rds/instance/<identifier>/<log>`: created before the
+   * instance (else RDS creates them, unencrypted and never expiring), with their own KMS key.
+   */
+  readonly logGroups: Readonly<Record<DatabaseLogExport, CloudwatchLogGroup>>;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -326,6 +338,19 @@ export class Database extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    // The groups RDS exports to, ours before the instance exists: RDS would otherwise create them
+    // on first export, unencrypted and kept forever. 365 days in production, 30 in development.
+    this.logGroups = encryptedLogGroups(this, "log", {
+      environment: props.environment,
+      names: Object.fromEntries(
+        DATABASE_LOG_EXPORTS.map((log) => [log, `/aws/rds/instance/${identifier}/${log}`]),
+      ),
+      retentionDays: production ? 365 : 30,
+      description: `Exported logs (${DATABASE_LOG_EXPORTS.join(", ")}) of database ${identifier}`,
+      keyAlias: `${identifier}-database-logs`,
+      preventDestroy: production,
+    }).groups as Record<DatabaseLogExport, CloudwatchLogGroup>;
+
     let monitoringPolicy: IamRolePolicyAttachment | undefined;
     if (production) {
       const suffix = "-rds-monitoring";
@@ -381,7 +406,7 @@ export class Database extends Construct {
       skipFinalSnapshot: !production,
       finalSnapshotIdentifier: production ? `${identifier}-final` : undefined,
 
-      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
       performanceInsightsEnabled: production,
       performanceInsightsKmsKeyId: production ? this.encryptionKey.keyArn : undefined,
       performanceInsightsRetentionPeriod: production ? 7 : undefined,
@@ -390,8 +415,12 @@ export class Database extends Construct {
 
       tags: { Name: identifier },
       lifecycle: production ? { preventDestroy: true } : undefined,
-      // RDS checks the role's permissions when monitoring is turned on.
-      dependsOn: monitoringPolicy ? [monitoringPolicy] : undefined,
+      // RDS checks the role's permissions when monitoring is turned on; the log groups must exist
+      // before the first export.
+      dependsOn: [
+        ...(monitoringPolicy ? [monitoringPolicy] : []),
+        ...Object.values(this.logGroups),
+      ],
     });
 
     this.endpoint = this.instance.endpoint;

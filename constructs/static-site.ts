@@ -57,7 +57,7 @@ export interface StaticSiteProps {
   readonly usEast1Provider: AwsProvider;
   /** Name used in bucket names (`<name>-<account>-content`, `<name>-<account>-access-logs`) and resource names. @default the construct id */
   readonly name?: string;
-  /** Tier: production turns access logging on and protects buckets and keys from destroy. @default "production" */
+  /** Tier: production turns access logging on and protects buckets and keys from destroy; development empties the buckets on destroy (`force_destroy`). @default "production" */
   readonly tier?: Tier;
   /** Custom host names served by the distribution (lowercase, `*.` wildcard allowed); requires `certificateArn`. @default none: the site is served on its cloudfront.net name */
   readonly domainNames?: readonly string[];
@@ -557,7 +557,9 @@ export class StaticSite extends Construct {
   private privateBucket(prefix: string, bucketName: string, key: EncryptionKey): PrivateBucket {
     const bucket = new S3Bucket(this, `${prefix}-bucket`, {
       bucket: bucketName,
-      forceDestroy: false,
+      // A versioned bucket with objects (or old versions) cannot be deleted: development
+      // environments are torn down whole (npm run destroy); production buckets never are.
+      forceDestroy: this.tier !== "production",
       lifecycle: this.tier === "production" ? { preventDestroy: true } : undefined,
     });
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, `${prefix}-public-access-block`, {

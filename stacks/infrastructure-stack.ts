@@ -237,6 +237,11 @@ export class InfrastructureStack extends TerraformStack {
       };
     }
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
+    new TerraformOutput(this, "alarm_email_pending_confirmation", {
+      description:
+        "Per alarm topic region: true while the alerts e-mail subscription is pending confirmation (no alarm reaches it; SNS deletes it after 48 hours)",
+      value: this.alarms.emailPendingConfirmation,
+    });
     if (Object.keys(this.appCertificates).length > 0) {
       new TerraformOutput(this, "app_certificate_arns", {
         description: "ARN of the issued ACM certificate of each app's host, by app name",

@@ -32,12 +32,14 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     string,
     { actions: string[]; after?: unknown; after_unknown?: unknown }
   > = {};
+  let checks: { address: { kind: string; name: string }; status: string }[] = [];
   const ofType = (type: string) => changes.filter((c) => c.type === type);
   const after = (c: Change) => c.change.after ?? {};
 
   beforeAll(() => {
     const plan = initValidatePlan(join(outdir, "stacks", `${env.name}-infrastructure`));
     changes = plan.resource_changes ?? [];
+    checks = (plan as { checks?: typeof checks }).checks ?? [];
     configuration =
       (plan.configuration as { root_module?: { resources?: typeof configuration } }).root_module
         ?.resources ?? [];
@@ -160,6 +162,28 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
         deletion_protection: env.tier === "production",
       }),
     ]);
+  });
+
+  test("the database's exported logs go to encrypted groups created before the instance", () => {
+    const identifier = env.database.identifier ?? `${env.name}-postgres`;
+    const groups = ofType("aws_cloudwatch_log_group")
+      .map(after)
+      .filter((g) => String(g.name).startsWith("/aws/rds/"));
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      `/aws/rds/instance/${identifier}/postgresql`,
+      `/aws/rds/instance/${identifier}/upgrade`,
+    ]);
+    for (const g of groups) {
+      expect(g.retention_in_days).toBe(env.tier === "production" ? 365 : 30);
+    }
+    // Terraform orders the instance after its log groups
+    const instance = configuration.find((r) => r.address.startsWith("aws_db_instance.")) as {
+      depends_on?: string[];
+    };
+    const groupAddresses = ofType("aws_cloudwatch_log_group")
+      .filter((c) => String(after(c).name).startsWith("/aws/rds/"))
+      .map((c) => c.address);
+    expect(instance.depends_on).toEqual(expect.arrayContaining(groupAddresses));
   });
 
   test("the static site: private encrypted bucket behind CloudFront with origin access control", () => {
@@ -299,6 +323,18 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     expect(ofType("aws_sns_topic_subscription").map((c) => after(c).endpoint)).toEqual([
       env.alerts.email,
       env.alerts.email,
+    ]);
+  });
+
+  test("a check per alarm topic, unknown until the subscriptions exist (a warning once failing, never an error)", () => {
+    expect(
+      checks
+        .filter((c) => c.address.kind === "check")
+        .map((c) => [c.address.name, c.status])
+        .sort(),
+    ).toEqual([
+      [`alarm_email_confirmed_${env.name}_${env.region}`, "unknown"],
+      [`alarm_email_confirmed_${env.name}_us-east-1`, "unknown"],
     ]);
   });
 

@@ -389,6 +389,68 @@ describe("Alarms.watchDistribution", () => {
   });
 });
 
+describe("Alarms e-mail confirmation", () => {
+  const { stack, alarms } = setup();
+  alarms.watchDistribution({ distributionId: "E2EXAMPLE" }, { id: "web" });
+  new TerraformOutput(stack, "pending", { value: alarms.emailPendingConfirmation });
+  const json = synth(stack) as StackJson & { check?: Record<string, unknown> };
+  const subscription = (part: string) =>
+    Object.keys(resources(json, "aws_sns_topic_subscription")).find((n) => n.includes(part))!;
+  const primary = subscription("alarms_email-subscription");
+  const usEast1 = subscription("us-east-1_email-subscription");
+
+  test("the two topics have distinct display names (the From of their e-mails)", () => {
+    expect(
+      Object.values(resources(json, "aws_sns_topic"))
+        .map((t) => t.display_name)
+        .sort(),
+    ).toEqual(["prod CloudFront alarms us-east-1", "prod alarms eu-west-1"]);
+  });
+
+  test("display names stay within SNS's 100 characters for a long name", () => {
+    const long = setup({ name: "n".repeat(150) });
+    long.alarms.watchDistribution({ distributionId: "E2EXAMPLE" }, { id: "web" });
+    const names = Object.values(resources(synth(long.stack), "aws_sns_topic")).map((t) =>
+      String(t.display_name),
+    );
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(100);
+    expect(names.sort()).toEqual([
+      `${"n".repeat(72)} CloudFront alarms us-east-1`,
+      `${"n".repeat(83)} alarms eu-west-1`,
+    ]);
+  });
+
+  test("emailPendingConfirmation maps each topic's region to its subscription's pending_confirmation", () => {
+    expect(json.output!.pending.value).toEqual({
+      "eu-west-1": `\${aws_sns_topic_subscription.${primary}.pending_confirmation}`,
+      "us-east-1": `\${aws_sns_topic_subscription.${usEast1}.pending_confirmation}`,
+    });
+  });
+
+  test("a Terraform check per topic warns while its subscription is unconfirmed", () => {
+    expect(json.check).toEqual({
+      "alarm_email_confirmed_prod_eu-west-1": {
+        assert: [
+          {
+            condition: `\${!aws_sns_topic_subscription.${primary}.pending_confirmation}`,
+            error_message:
+              'The alarm e-mail subscription of oncall@example.com to topic prod-alarms (eu-west-1) is pending confirmation: no alarm reaches it until the link in the e-mail from "prod alarms eu-west-1" is clicked, and SNS deletes unconfirmed subscriptions after 48 hours (the next apply subscribes again).',
+          },
+        ],
+      },
+      "alarm_email_confirmed_prod_us-east-1": {
+        assert: [
+          {
+            condition: `\${!aws_sns_topic_subscription.${usEast1}.pending_confirmation}`,
+            error_message:
+              'The alarm e-mail subscription of oncall@example.com to topic prod-alarms (us-east-1) is pending confirmation: no alarm reaches it until the link in the e-mail from "prod CloudFront alarms us-east-1" is clicked, and SNS deletes unconfirmed subscriptions after 48 hours (the next apply subscribes again).',
+          },
+        ],
+      },
+    });
+  });
+});
+
 describe("instance class memory table", () => {
   test("memory of common classes", () => {
     expect(

@@ -71,6 +71,17 @@ describe("ContainerRegistry", () => {
       expect(r.lifecycle).toBeUndefined();
   });
 
+  test("development deletes repositories with their images on destroy (force_delete); production never", () => {
+    // ECR refuses to delete a repository that still holds images (RepositoryNotEmptyException)
+    const dev = Object.values(resources(registry({ tier: "development" }), "aws_ecr_repository"));
+    expect(dev).toHaveLength(2);
+    for (const r of dev) expect(r.force_delete).toBe(true);
+    for (const r of repos) {
+      expect(r.force_delete).toBe(false);
+      expect(r.lifecycle).toEqual({ prevent_destroy: true });
+    }
+  });
+
   test("fails on bad names, duplicates and keepImages out of range, all at once", () => {
     expect(() => registry({ repositories: ["Web", "api", "api"], keepImages: 0 })).toThrow(
       [

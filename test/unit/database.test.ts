@@ -63,6 +63,15 @@ function nameOf(json: StackJson, type: string, prefix: string): string {
   return names[0];
 }
 
+/** The log groups under /aws/rds/, by Terraform name. */
+function rdsLogGroups(json: StackJson): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(resources(json, "aws_cloudwatch_log_group")).filter(([, g]) =>
+      String(g.name).startsWith("/aws/rds/"),
+    ),
+  );
+}
+
 /** Every key of an object tree, with its value. */
 function entries(value: unknown, out: [string, unknown][] = []): [string, unknown][] {
   if (Array.isArray(value)) value.forEach((v) => entries(v, out));
@@ -175,6 +184,47 @@ describe("Database secure defaults (production tier)", () => {
     expect(instance.enabled_cloudwatch_logs_exports).toEqual(["postgresql", "upgrade"]);
   });
 
+  test("the exported logs' groups are ours: created before the instance, encrypted, kept 365 days", () => {
+    // RDS would create /aws/rds/instance/<id>/<log> itself, unencrypted and never expiring
+    // (the test network has its flow log group)
+    const groups = rdsLogGroups(json);
+    const byName = Object.fromEntries(Object.entries(groups).map(([n, g]) => [g.name, n]));
+    expect(Object.keys(byName).sort()).toEqual([
+      "/aws/rds/instance/prod-app/postgresql",
+      "/aws/rds/instance/prod-app/upgrade",
+    ]);
+    // one group per exported log type, named as RDS names them
+    expect(
+      (instance.enabled_cloudwatch_logs_exports as string[]).map(
+        (log) => `/aws/rds/instance/prod-app/${log}`,
+      ),
+    ).toEqual(Object.keys(byName).sort());
+    const logKey = nameOf(json, "aws_kms_key", "database_log-key");
+    for (const g of Object.values(groups)) {
+      expect(g).toMatchObject({
+        retention_in_days: 365,
+        kms_key_id: `\${aws_kms_key.${logKey}.arn}`,
+      });
+    }
+    expect(instance.depends_on).toEqual(
+      expect.arrayContaining(Object.values(byName).map((n) => `aws_cloudwatch_log_group.${n}`)),
+    );
+    // the key: rotating, kept in production, usable by CloudWatch Logs for these two groups only
+    const key = resources(json, "aws_kms_key")[logKey];
+    expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    const logs = policy(key.policy).Statement.find((st) => st.Sid === "CloudWatchLogsUse")!;
+    expect(logs.Principal).toEqual({ Service: "logs.eu-west-1.amazonaws.com" });
+    expect(logs.Condition).toEqual({
+      ArnEquals: {
+        "kms:EncryptionContext:aws:logs:arn": [
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/prod-app/postgresql",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/prod-app/upgrade",
+        ],
+      },
+    });
+    expect(Object.keys(construct.logGroups).sort()).toEqual(["postgresql", "upgrade"]);
+  });
+
   test("IAM database authentication is on", () => {
     expect(instance.iam_database_authentication_enabled).toBe(true);
   });
@@ -248,9 +298,11 @@ describe("Database secure defaults (production tier)", () => {
       role: `\${aws_iam_role.${roleName}.name}`,
       policy_arn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     });
-    expect(instance.depends_on).toEqual([
-      `aws_iam_role_policy_attachment.${nameOf(json, "aws_iam_role_policy_attachment", "database_monitoring-role-policy")}`,
-    ]);
+    expect(instance.depends_on).toEqual(
+      expect.arrayContaining([
+        `aws_iam_role_policy_attachment.${nameOf(json, "aws_iam_role_policy_attachment", "database_monitoring-role-policy")}`,
+      ]),
+    );
   });
 
   test("the monitoring role name stays within 64 characters for a long identifier", () => {
@@ -338,10 +390,17 @@ describe("Database development tier", () => {
     expect(construct.monitoringRole).toBeUndefined();
   });
 
-  test("no prevent_destroy on the instance or its key", () => {
+  test("no prevent_destroy on the instance or its keys", () => {
     expect(instance.lifecycle).toBeUndefined();
     const key = nameOf(json, "aws_kms_key", "database_key");
     expect(resources(json, "aws_kms_key")[key].lifecycle).toBeUndefined();
+    const logKey = nameOf(json, "aws_kms_key", "database_log-key");
+    expect(resources(json, "aws_kms_key")[logKey].lifecycle).toBeUndefined();
+  });
+
+  test("the log groups keep 30 days", () => {
+    const groups = Object.values(rdsLogGroups(json));
+    expect(groups.map((g) => g.retention_in_days)).toEqual([30, 30]);
   });
 
   test("the secure defaults of every tier stay on", () => {

@@ -111,6 +111,19 @@ describe("InfrastructureStack providers and state", () => {
       ]),
     );
   });
+
+  test("outputs whether each alarm e-mail subscription still waits for its confirmation", () => {
+    const subscriptions = Object.keys(prod.resource!.aws_sns_topic_subscription);
+    const ref = (part: string) =>
+      `\${aws_sns_topic_subscription.${subscriptions.find((n) => n.includes(part))}.pending_confirmation}`;
+    expect(prod.output!.alarm_email_pending_confirmation).toEqual({
+      description: expect.stringContaining("pending confirmation"),
+      value: {
+        "eu-west-1": ref("alarms_email-subscription"),
+        "us-east-1": ref("us-east-1_email-subscription"),
+      },
+    });
+  });
 });
 
 describe.each(["dev", "staging", "prod"])("%s-infrastructure outputs", (name) => {

@@ -206,6 +206,24 @@ describe("StaticSite content bucket", () => {
     expect(only(dev, "aws_s3_bucket").lifecycle).toBeUndefined();
     expect(only(dev, "aws_kms_key").lifecycle).toBeUndefined();
   });
+
+  test("development empties its versioned buckets on destroy (force_destroy); production never", () => {
+    // a versioned bucket with objects or old versions cannot be deleted otherwise: terraform
+    // destroy of a development environment would stop at BucketNotEmpty
+    const dev = site({ tier: "development", accessLogging: true }).json;
+    const devBuckets = Object.values(resources(dev, "aws_s3_bucket"));
+    expect(devBuckets.map((b) => b.bucket).sort()).toEqual([
+      "prod-web-123456789012-access-logs",
+      "prod-web-123456789012-content",
+    ]);
+    for (const b of devBuckets) expect(b.force_destroy).toBe(true);
+    const prod = Object.values(resources(site({ accessLogging: true }).json, "aws_s3_bucket"));
+    expect(prod).toHaveLength(2);
+    for (const b of prod) {
+      expect(b.force_destroy).toBe(false);
+      expect(b.lifecycle).toEqual({ prevent_destroy: true });
+    }
+  });
 });
 
 describe("StaticSite distribution", () => {
