@@ -11,6 +11,8 @@ import { validateAlarmsProps } from "../constructs/alarms";
 import { unmanagedWebhookProblems } from "../constructs/monitoring";
 import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
+import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
+import { validateClusterApiAccessProps } from "../constructs/cluster-api-access";
 import { isHostName } from "../constructs/private/static-site-names";
 import { HOST_NAME } from "../constructs/private/patterns";
 import type { Problem } from "../constructs/private/validation";
@@ -74,6 +76,7 @@ export function crossFieldProblems(
       problems.push({ ...p, field });
     }
   }
+  problems.push(...deployerPathProblems(env, invalidSections));
   if (env.database && env.name) {
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
@@ -117,6 +120,60 @@ export function crossFieldProblems(
     }
   }
   return problems;
+}
+
+/**
+ * The workloads deployer's network path to the API endpoint (issue 15): the in-VPC runners of the
+ * pipeline section (as PipelineRunners takes them), the cluster.apiAccess entries (as
+ * ClusterApiAccess takes them), and, with a private-only endpoint, at least one of the two.
+ */
+function deployerPathProblems(
+  env: Partial<EnvironmentConfig>,
+  invalidSections: readonly string[],
+): Problem[] {
+  const problems: Problem[] = [];
+  if (env.pipeline && env.name) {
+    const input = {
+      ...env.pipeline,
+      name: pipelineRunnersName(env as Pick<EnvironmentConfig, "name">),
+      deployRoleArn: env.deployRoleArn,
+      natGateways: env.network?.natGateways,
+    };
+    for (const p of validatePipelineRunnersProps(input)) {
+      // a deploy role with shape problems is reported by the schema
+      if (p.field === "deployRoleArn" && invalidSections.includes("deployRoleArn")) continue;
+      const field = ["deployRoleArn", "name"].includes(p.field)
+        ? p.field
+        : p.field === "natGateways"
+          ? "network.natGateways"
+          : `pipeline.${p.field}`;
+      problems.push({ ...p, field });
+    }
+  }
+  if (!env.cluster) return problems;
+  const access = env.cluster.apiAccess;
+  for (const p of validateClusterApiAccessProps(access)) {
+    problems.push({ ...p, field: `cluster.apiAccess.${p.field}` });
+  }
+  const hasPath =
+    env.cluster.endpointPublicAccessCidrs.length > 0 ||
+    env.pipeline !== undefined ||
+    invalidSections.includes("pipeline") ||
+    access.securityGroupIds.length + access.cidrs.length > 0;
+  if (!hasPath) {
+    const workloads = `${env.name ?? "<env>"}-workloads`;
+    problems.push({
+      field: "pipeline",
+      received: undefined,
+      expected: `a network path from the workloads deployer to the private API endpoint: cluster.endpointPublicAccessCidrs is empty, so only the VPC reaches the cluster and every resource of ${workloads} would time out; add a pipeline section (repository, connectionArn: CodeBuild-hosted GitHub Actions runners in the private subnets), or list the security groups (cluster.apiAccess.securityGroupIds) or private CIDRs (cluster.apiAccess.cidrs) of the runners that deploy ${workloads}`,
+    });
+  }
+  return problems;
+}
+
+/** The CodeBuild project (and role, security group) name of an environment's runners: `<name>-runners`. */
+export function pipelineRunnersName(env: Pick<EnvironmentConfig, "name">): string {
+  return `${env.name}-runners`;
 }
 
 /**

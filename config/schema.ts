@@ -73,6 +73,24 @@ const cluster = z
       })
       .strict()
       .default({}),
+    // value rules: ClusterApiAccess (validateClusterApiAccessProps)
+    apiAccess: z
+      .object({
+        securityGroupIds: z.array(z.string()).default([]),
+        cidrs: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+// In-VPC runners of the pipeline; value rules: PipelineRunners (validatePipelineRunnersProps).
+const pipeline = z
+  .object({
+    repository: z.string(),
+    connectionArn: z.string(),
+    computeType: z.string().optional(),
+    timeoutMinutes: z.number().optional(),
   })
   .strict();
 
@@ -230,6 +248,7 @@ export const environmentSchema = z
     alerts: z.object({ email: z.string() }).strict(),
     monitoring: monitoring.default({}),
     apps: z.record(app).default({}),
+    pipeline: pipeline.optional(),
   })
   .strict();
 

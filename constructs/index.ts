@@ -109,3 +109,19 @@ export {
   snsPublishPolicy,
   type SnsPublishTarget,
 } from "./private/addon-policies";
+export {
+  PipelineRunners,
+  validatePipelineRunnersProps,
+  RUNNER_COMPUTE_TYPES,
+  RUNNER_IMAGE,
+  RUNNER_WEBHOOK_EVENT,
+  type PipelineRunnersProps,
+  type PipelineRunnersValidationInput,
+  type RunnerComputeType,
+} from "./pipeline-runners";
+export {
+  ClusterApiAccess,
+  validateClusterApiAccessProps,
+  type ClusterApiAccessProps,
+  type ClusterApiAccessValidationInput,
+} from "./cluster-api-access";

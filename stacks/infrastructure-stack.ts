@@ -7,6 +7,8 @@ import { Database } from "../constructs/database";
 import { StaticSite } from "../constructs/static-site";
 import { Alarms } from "../constructs/alarms";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
+import { PipelineRunners } from "../constructs/pipeline-runners";
+import { ClusterApiAccess } from "../constructs/cluster-api-access";
 import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
 import { ALERTMANAGER_SERVICE_ACCOUNT_NAME } from "../constructs/monitoring";
@@ -16,7 +18,12 @@ import {
   snsPublishPolicy,
 } from "../constructs/private/addon-policies";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { cdnCertificateDomainNames, clusterName, databaseIdentifier } from "../config/rules";
+import {
+  cdnCertificateDomainNames,
+  clusterName,
+  databaseIdentifier,
+  pipelineRunnersName,
+} from "../config/rules";
 import { partitionOf, type AwsEnvironment } from "../constructs/types";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
 
@@ -47,6 +54,8 @@ export class InfrastructureStack extends TerraformStack {
   readonly cdnCertificate?: DnsValidatedCertificate;
   /** IRSA role of ExternalDNS, when the file has a dns section (used by the workloads stack). */
   readonly externalDnsRole?: IamRole;
+  /** The in-VPC runners of the pipeline's cluster-facing jobs, when the file has a pipeline section. */
+  readonly pipelineRunners?: PipelineRunners;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -85,6 +94,24 @@ export class InfrastructureStack extends TerraformStack {
       nodeGroups: env.cluster.nodeGroups,
       addonVersions: env.cluster.addonVersions,
     });
+
+    // The workloads deployer's network path to the (private) API endpoint: in-VPC runners and
+    // the file's cluster.apiAccess entries, each admitted on 443 by the cluster security group.
+    if (env.pipeline) {
+      this.pipelineRunners = new PipelineRunners(this, "pipeline-runners", {
+        ...env.pipeline,
+        environment: aws,
+        network: this.network,
+        cluster: this.cluster,
+        name: pipelineRunnersName(env),
+        tier: env.tier,
+        deployRoleArn: env.deployRoleArn!, // required with a pipeline section (config/rules.ts)
+      });
+    }
+    const apiAccess = env.cluster.apiAccess;
+    if (apiAccess.securityGroupIds.length + apiAccess.cidrs.length > 0) {
+      new ClusterApiAccess(this, "cluster-api-access", { ...apiAccess, cluster: this.cluster });
+    }
 
     this.registry = new ContainerRegistry(this, "registry", {
       environment: aws,
@@ -248,6 +275,20 @@ export class InfrastructureStack extends TerraformStack {
         value: Object.fromEntries(
           Object.entries(this.appCertificates).map(([name, c]) => [name, c.certificateArn]),
         ),
+      });
+    }
+    if (this.pipelineRunners) {
+      const runners = this.pipelineRunners;
+      new TerraformOutput(this, "pipeline_runners", {
+        description:
+          "The in-VPC GitHub Actions runners: runs-on label, CodeBuild project, security group, role the deploy role must trust",
+        value: {
+          // a literal ${{ ... }} for GitHub Actions, not a Terraform interpolation
+          runs_on: runners.runsOn.split("${").join("$${"),
+          project_name: runners.project.name,
+          security_group_id: runners.securityGroupId,
+          role_arn: runners.roleArn,
+        },
       });
     }
     if (this.cdnCertificate) {

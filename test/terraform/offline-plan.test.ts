@@ -141,6 +141,85 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     );
   });
 
+  test("in-VPC pipeline runners: CodeBuild in the private subnets, a webhook per queued job, 443 to the cluster from their group", () => {
+    expect(env.pipeline).toBeDefined();
+    const project = `${env.name}-runners`;
+    expect(ofType("aws_codebuild_project").map(after)).toEqual([
+      expect.objectContaining({
+        name: project,
+        environment: [
+          expect.objectContaining({
+            type: "LINUX_CONTAINER",
+            image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+            privileged_mode: false,
+          }),
+        ],
+        source: [
+          expect.objectContaining({
+            type: "GITHUB",
+            location: env.pipeline!.repository,
+            auth: [{ type: "CODECONNECTIONS", resource: env.pipeline!.connectionArn }],
+          }),
+        ],
+        logs_config: [
+          {
+            cloudwatch_logs: [
+              { group_name: `/aws/codebuild/${project}`, status: "ENABLED", stream_name: null },
+            ],
+            s3_logs: [expect.objectContaining({ status: "DISABLED" })],
+          },
+        ],
+      }),
+    ]);
+    expect(ofType("aws_codebuild_webhook").map(after)).toEqual([
+      expect.objectContaining({
+        project_name: project,
+        build_type: "BUILD",
+        filter_group: [
+          {
+            filter: [
+              { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED", exclude_matched_pattern: false },
+            ],
+          },
+        ],
+      }),
+    ]);
+    // the subnets and groups are created in the same plan: known only after apply
+    const [projectChange] = ofType("aws_codebuild_project");
+    expect(projectChange.change.after_unknown).toMatchObject({
+      vpc_config: [{ subnets: true, security_group_ids: true, vpc_id: true }],
+    });
+    // ... and the configuration says which: the private subnets, the runners' own group
+    const projectConfig = configuration.find((r) => r.address === projectChange.address) as {
+      expressions?: { vpc_config?: { subnets?: { references?: string[] } }[] };
+    };
+    const subnetRefs = (projectConfig.expressions?.vpc_config?.[0].subnets?.references ?? [])
+      .filter((ref) => ref.endsWith(".id"))
+      .map((ref) => ref.replace(/_[0-9A-F]{8}\.id$/, ""));
+    expect(subnetRefs.sort()).toEqual(
+      env.network.availabilityZones.map((az) => `aws_subnet.network_private-subnet-${az}`).sort(),
+    );
+    const toCluster = ofType("aws_vpc_security_group_ingress_rule").filter((c) =>
+      c.address.includes("cluster-api-from-runners"),
+    );
+    expect(toCluster.map(after)).toEqual([
+      expect.objectContaining({
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        cidr_ipv4: null,
+      }),
+    ]);
+    expect(toCluster[0].change.after_unknown).toMatchObject({
+      security_group_id: true,
+      referenced_security_group_id: true,
+    });
+    // Terraform renders the escaped label as GitHub Actions expects it
+    expect(outputChanges.pipeline_runners?.after).toMatchObject({
+      runs_on: `codebuild-${project}-\${{ github.run_id }}-\${{ github.run_attempt }}`,
+    });
+  });
+
   test("one immutable, scanned ECR repository per app", () => {
     const repos = ofType("aws_ecr_repository").map(after);
     expect(repos.map((r) => r.name).sort()).toEqual(

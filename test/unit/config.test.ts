@@ -142,6 +142,12 @@ describe("environment files", () => {
           dev: {
             ...rawEnvironment("dev"),
             network: { ...(rawEnvironment("dev").network as object), natGateways: "none" },
+            // the in-VPC runners need NAT; without them the deployer reaches a public endpoint
+            pipeline: undefined,
+            cluster: {
+              ...(rawEnvironment("dev").cluster as object),
+              endpointPublicAccessCidrs: ["198.51.100.0/24"],
+            },
           },
         }),
       ),
@@ -163,6 +169,9 @@ describe("environment files", () => {
       problemsFor((raw) => {
         delete raw.deployRoleArn;
         raw.cluster.admins = [];
+        // no runners without a deploy role to assume; the deployer reaches the API another way
+        delete raw.pipeline;
+        raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
       }),
     ).toEqual([
       expect.stringMatching(
@@ -179,8 +188,14 @@ describe("environment files", () => {
     };
     // a deploy role gets its own access entry: no admin needed
     expect(accepted((raw) => (raw.cluster.admins = []))).not.toThrow();
-    // without one, whoever deploys must be an admin
-    expect(accepted((raw) => delete raw.deployRoleArn)).not.toThrow();
+    // without one, whoever deploys must be an admin (and reach the API without the runners)
+    expect(
+      accepted((raw) => {
+        delete raw.deployRoleArn;
+        delete raw.pipeline;
+        raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
+      }),
+    ).not.toThrow();
   });
 
   test("fails when a tag would override a platform tag", () => {
@@ -551,7 +566,7 @@ describe("environment files", () => {
     }
     expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
       "Invalid environment configuration: 6 problems in 2 files",
-      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, apps)',
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, apps, pipeline)',
       'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
       'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
       'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',

@@ -56,6 +56,7 @@ function runDestroy(args: string[], env: Record<string, string> = {}, envDir = E
 }
 
 const LOG_GROUP_DELETES = [
+  "aws logs delete-log-group --log-group-name /aws/codebuild/dev-runners --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/eks/dev/cluster --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/rds/instance/dev-postgres/postgresql --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/rds/instance/dev-postgres/upgrade --region eu-west-1",

@@ -43,7 +43,12 @@ describe("InfrastructureStack providers and state", () => {
   });
 
   test("no assume_role when the file has no deployRoleArn", () => {
-    const json = infrastructure("dev", false, (raw) => delete raw.deployRoleArn);
+    const json = infrastructure("dev", false, (raw) => {
+      // no runners without a deploy role to assume: the deployer reaches the public endpoint
+      delete raw.deployRoleArn;
+      delete raw.pipeline;
+      raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
+    });
     expect(json.provider!.aws[0].assume_role).toBeUndefined();
     expect(
       (json.terraform!.backend as Record<string, Record<string, unknown>>).s3.assume_role,
@@ -88,7 +93,12 @@ describe("InfrastructureStack providers and state", () => {
   });
 
   test("without a deploy role only the admins get access entries (one of them deploys)", () => {
-    const json = infrastructure("dev", false, (raw) => delete raw.deployRoleArn);
+    const json = infrastructure("dev", false, (raw) => {
+      // no runners without a deploy role to assume: the deployer reaches the public endpoint
+      delete raw.deployRoleArn;
+      delete raw.pipeline;
+      raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
+    });
     expect(Object.values(json.resource!.aws_eks_access_entry).map((e) => e.principal_arn)).toEqual([
       "arn:aws:iam::111111111111:role/platform-admin",
     ]);

@@ -61,7 +61,7 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
     expect(wildcards).toEqual([]);
   });
 
-  test('Resource "*" only in key policies (meaning "this key"), the load balancer controller\'s published policy and ExternalDNS\'s zone listing', () => {
+  test('Resource "*" only in key policies (meaning "this key"), the load balancer controller\'s published policy, ExternalDNS\'s zone listing and the runners\' VPC interfaces', () => {
     const unscoped = allows
       .filter((f) => list(f.statement.Resource).includes("*"))
       .map(
@@ -70,6 +70,9 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
           (f.where.includes("aws-load-balancer-controller") ? " (load balancer controller)" : "") +
           (f.where.includes("irsa-external-dns")
             ? ` (external-dns: ${list(f.statement.Action).join(", ")})`
+            : "") +
+          (f.where.startsWith("aws_iam_role_policy.pipeline-runners")
+            ? ` (pipeline runners: ${list(f.statement.Action).join(", ")})`
             : ""),
       );
     expect(new Set(unscoped)).toEqual(
@@ -79,6 +82,13 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
         // ListHostedZones has no resource type; every record action is scoped to the zones
         ...(environment(name).dns
           ? ["aws_iam_role_policy (external-dns: route53:ListHostedZones)"]
+          : []),
+        // CodeBuild's documented VPC permissions (the Describe actions have no resource type);
+        // CreateNetworkInterfacePermission is scoped to the private subnets and CodeBuild
+        ...(environment(name).pipeline
+          ? [
+              "aws_iam_role_policy (pipeline runners: ec2:CreateNetworkInterface, ec2:DescribeDhcpOptions, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, ec2:DescribeVpcs)",
+            ]
           : []),
       ]),
     );

@@ -64,7 +64,12 @@ describe("WorkloadsStack providers", () => {
   });
 
   test("no --role-arn without a deploy role", () => {
-    const { workloads: noRole } = stacks("dev", false, (raw) => delete raw.deployRoleArn);
+    const { workloads: noRole } = stacks("dev", false, (raw) => {
+      // no runners without a deploy role to assume: the deployer reaches the public endpoint
+      delete raw.deployRoleArn;
+      delete raw.pipeline;
+      raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
+    });
     expect(
       [(noRole.provider!.kubernetes[0] as Record<string, any>).exec].flat()[0].args,
     ).not.toContain("--role-arn");
