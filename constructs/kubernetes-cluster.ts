@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Annotations, Fn } from "cdktf";
 import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
@@ -14,7 +14,15 @@ import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { EncryptionKey } from "./encryption-key";
-import { SUPPORTED_KUBERNETES_VERSIONS, type KubernetesVersion } from "./kubernetes-versions";
+import {
+  isSupportedKubernetesVersion,
+  KUBERNETES_SUPPORT_TYPES,
+  kubernetesVersionWarning,
+  supportedKubernetesVersionsExpectation,
+  todayUtc,
+  type KubernetesSupportType,
+  type KubernetesVersion,
+} from "./kubernetes-versions";
 import type { Network } from "./network";
 import { isPrivateCidr, parseCidr } from "./private/cidr";
 import {
@@ -84,8 +92,21 @@ export interface KubernetesClusterProps {
   readonly environment: AwsEnvironment;
   /** The network: the cluster and its nodes use its private subnets. */
   readonly network: Network;
-  /** Kubernetes minor version, one EKS supports (e.g. "1.32"). */
+  /** Kubernetes minor version, one EKS still creates clusters on (e.g. "1.35"). */
   readonly kubernetesVersion: KubernetesVersion | string;
+  /**
+   * The cluster's upgrade policy (`upgrade_policy.support_type`), set explicitly (EKS defaults to
+   * EXTENDED): `STANDARD` lets EKS upgrade the control plane automatically at the end of standard
+   * support and never bills extended support; `EXTENDED` keeps the version up to 12 more months
+   * at the extended support price. Synthesis warns before and after the end of standard support
+   * either way. @default "STANDARD"
+   */
+  readonly supportType?: KubernetesSupportType;
+  /**
+   * The day (YYYY-MM-DD, UTC) the version's support status is checked against for the synthesis
+   * warning (a construct warning annotation). @default the day of synthesis
+   */
+  readonly supportStatusDate?: string;
   /** Cluster name, 1-100 characters. @default the construct id */
   readonly name?: string;
   /** Tier: production adds all control-plane log types and forbids a public endpoint. @default "production" */
@@ -170,12 +191,31 @@ export function validateKubernetesClusterProps(
       );
     }
   }
-  p.checkValue(
-    props.kubernetesVersion,
-    (v) => (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(v),
-    "kubernetesVersion",
-    `a Kubernetes version EKS supports: one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`,
-  );
+  if (!isToken(props.kubernetesVersion)) {
+    p.check(
+      isSupportedKubernetesVersion(props.kubernetesVersion),
+      "kubernetesVersion",
+      props.kubernetesVersion,
+      supportedKubernetesVersionsExpectation(props.kubernetesVersion),
+    );
+  }
+  if (props.supportType !== undefined) {
+    p.check(
+      (KUBERNETES_SUPPORT_TYPES as readonly string[]).includes(props.supportType),
+      "supportType",
+      props.supportType,
+      `one of ${KUBERNETES_SUPPORT_TYPES.join(", ")}`,
+    );
+  }
+  if (props.supportStatusDate !== undefined) {
+    p.check(
+      /^\d{4}-\d{2}-\d{2}$/.test(props.supportStatusDate) &&
+        !Number.isNaN(Date.parse(props.supportStatusDate)),
+      "supportStatusDate",
+      props.supportStatusDate,
+      "a date as YYYY-MM-DD",
+    );
+  }
   (props.endpointPublicAccessCidrs ?? []).forEach((text, i) => {
     if (isToken(text)) return;
     const field = `endpointPublicAccessCidrs[${i}]`;
@@ -329,6 +369,13 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     const production = tier === "production";
     const { account, region } = props.environment;
     const partition = partitionOf(region);
+    const supportType = props.supportType ?? "STANDARD";
+    const versionWarning = kubernetesVersionWarning(
+      props.kubernetesVersion,
+      supportType,
+      props.supportStatusDate ?? todayUtc(),
+    );
+    if (versionWarning) Annotations.of(this).addWarning(`kubernetesVersion: ${versionWarning}`);
     const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
     const roles = roleNames(name);
     this.name = name;
@@ -395,6 +442,8 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         ? [...CONTROL_PLANE_LOG_TYPES]
         : ["api", "audit", "authenticator"],
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      // Explicit: without it EKS enrols the cluster in (paid) extended support.
+      upgradePolicy: { supportType },
       // The CNI, kube-proxy and CoreDNS come as managed add-ons below, not as unmanaged manifests.
       bootstrapSelfManagedAddons: false,
       lifecycle: production ? { preventDestroy: true } : undefined,

@@ -78,6 +78,8 @@ export class InfrastructureStack extends TerraformStack {
       name: clusterName(env),
       tier: env.tier,
       kubernetesVersion: env.cluster.kubernetesVersion,
+      supportType: env.cluster.supportType,
+      supportStatusDate: props.today,
       endpointPublicAccessCidrs: env.cluster.endpointPublicAccessCidrs,
       admins: env.cluster.admins,
       // the workloads stack authenticates as the deploy role; without one, as one of the admins
