@@ -12,6 +12,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroupTagA as AutoscalingGroupTag } from "@cdktf/provider-aws/lib/autoscaling-group-tag";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { EncryptionKey } from "./encryption-key";
 import {
@@ -42,13 +43,17 @@ export interface NodeGroupOptions {
   readonly minSize: number;
   /** Maximum number of nodes. */
   readonly maxSize: number;
-  /** Initial number of nodes (later owned by the autoscaler: Terraform ignores drift). */
+  /** Initial number of nodes (later owned by Cluster Autoscaler: Terraform ignores drift). */
   readonly desiredSize: number;
   /** ON_DEMAND or SPOT. @default "ON_DEMAND" */
   readonly capacityType?: "ON_DEMAND" | "SPOT";
   /** Root volume size (encrypted gp3), GiB. @default 50 */
   readonly diskSizeGb?: number;
-  /** Kubernetes labels of the nodes. @default none */
+  /**
+   * Kubernetes labels of the nodes; each is also tagged on the group's Auto Scaling group
+   * (`k8s.io/cluster-autoscaler/node-template/label/<key>`), so Cluster Autoscaler can scale a
+   * group from zero for pods that select it by label. @default none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -77,6 +82,9 @@ function notOlderThan(version: string, minimum: string): boolean {
   if (major === undefined || minor === undefined) return true;
   return major > minMajor || (major === minMajor && minor >= minMinor);
 }
+
+/** ASG tag prefix that tells Cluster Autoscaler a group's node labels while it has no nodes. */
+export const CLUSTER_AUTOSCALER_LABEL_TAG_PREFIX = "k8s.io/cluster-autoscaler/node-template/label/";
 
 /** The five control-plane log types. */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -609,6 +617,21 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
         dependsOn: [...nodePolicies, this.addons["vpc-cni"], this.addons["kube-proxy"]],
       });
+      // EKS copies neither the node group's labels nor its tags to the group's Auto Scaling
+      // group. At zero nodes Cluster Autoscaler only knows a group's labels from these ASG tags
+      // (kubernetes/autoscaler cloudprovider/aws/README.md, "Auto-Discovery Setup"), so a pod
+      // selecting a label could otherwise never scale its group up from zero.
+      for (const [key, value] of Object.entries(options.labels ?? {})) {
+        new AutoscalingGroupTag(this, `node-group-${group}-asg-label-${key.replace(/\//g, "--")}`, {
+          autoscalingGroupName: this.nodeGroups[group].resources.get(0).autoscalingGroups.get(0)
+            .name,
+          tag: {
+            key: `${CLUSTER_AUTOSCALER_LABEL_TAG_PREFIX}${key}`,
+            value,
+            propagateAtLaunch: false,
+          },
+        });
+      }
     }
     const nodes = Object.values(this.nodeGroups);
     addon("coredns", { dependsOn: nodes });

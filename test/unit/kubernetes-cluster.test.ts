@@ -561,3 +561,59 @@ describe("KubernetesCluster version warnings", () => {
     ]);
   });
 });
+
+// kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (1.35.2), "Auto-Discovery
+// Setup": at zero nodes the autoscaler reads a group's labels from
+// k8s.io/cluster-autoscaler/node-template/label/<key> ASG tags; EKS does not put a managed node
+// group's labels on its ASG (aws/containers-roadmap#724).
+describe("KubernetesCluster node labels for scale from zero", () => {
+  const { json } = cluster({
+    nodeGroups: {
+      general: { instanceTypes: ["m6i.large"], minSize: 2, maxSize: 6, desiredSize: 2 },
+      batch: {
+        instanceTypes: ["c6i.large"],
+        minSize: 0,
+        maxSize: 4,
+        desiredSize: 0,
+        labels: { workload: "batch", "example.com/team": "data" },
+      },
+    },
+  });
+  const tags = resources(json, "aws_autoscaling_group_tag");
+
+  test("tags the labelled group's Auto Scaling group with each label, not propagated to instances", () => {
+    const byKey = (a: any, b: any) => String(a.key).localeCompare(String(b.key));
+    expect(
+      Object.values(tags)
+        .map((t) => t.tag)
+        .sort(byKey),
+    ).toEqual([
+      {
+        key: "k8s.io/cluster-autoscaler/node-template/label/example.com/team",
+        value: "data",
+        propagate_at_launch: false,
+      },
+      {
+        key: "k8s.io/cluster-autoscaler/node-template/label/workload",
+        value: "batch",
+        propagate_at_launch: false,
+      },
+    ]);
+    for (const t of Object.values(tags)) {
+      expect(t.autoscaling_group_name).toMatch(
+        /^\$\{aws_eks_node_group\.cluster_node-group-batch_[0-9A-F]+\.resources\[0\]\.autoscaling_groups\[0\]\.name\}$/,
+      );
+    }
+  });
+
+  test("ids are keyed by group and label key", () => {
+    expect(
+      Object.keys(tags)
+        .map((k) => k.replace(/_[0-9A-F]+$/, ""))
+        .sort(),
+    ).toEqual([
+      "cluster_node-group-batch-asg-label-examplecom--team",
+      "cluster_node-group-batch-asg-label-workload",
+    ]);
+  });
+});

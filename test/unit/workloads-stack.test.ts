@@ -107,6 +107,7 @@ describe("WorkloadsStack contents", () => {
     ).toEqual(
       [
         "aws-load-balancer-controller",
+        "cluster-autoscaler",
         "external-dns",
         "kube-prometheus-stack",
         "metrics-server",
