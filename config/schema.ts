@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
-import { SUPPORTED_KUBERNETES_VERSIONS } from "../constructs/kubernetes-versions";
+import { KUBERNETES_SUPPORT_TYPES } from "../constructs/kubernetes-versions";
 import { AWS_REGION } from "../constructs/private/patterns";
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -58,7 +58,8 @@ const nodeGroup = z
 const cluster = z
   .object({
     name: z.string().optional(),
-    kubernetesVersion: z.enum(SUPPORTED_KUBERNETES_VERSIONS),
+    kubernetesVersion: z.string(), // value rule: validateKubernetesClusterProps (the EKS calendar)
+    supportType: z.enum(KUBERNETES_SUPPORT_TYPES).optional(),
     endpointPublicAccessCidrs: z.array(cidrText).default([]),
     admins: z.array(z.string()).default([]), // value rule: validateKubernetesClusterProps
     nodeGroups: z.record(nodeGroup).refine((groups) => Object.keys(groups).length > 0, {

@@ -18,6 +18,7 @@ export {
   validateKubernetesClusterProps,
   MANAGED_ADDONS,
   CONTROL_PLANE_LOG_TYPES,
+  CLUSTER_AUTOSCALER_LABEL_TAG_PREFIX,
   type KubernetesClusterProps,
   type NodeGroupOptions,
   type ManagedAddon,
@@ -74,6 +75,15 @@ export {
   type LoadBalancerControllerProps,
 } from "./load-balancer-controller";
 export {
+  ClusterAutoscaler,
+  validateClusterAutoscalerProps,
+  CLUSTER_AUTOSCALER_ARGS,
+  CLUSTER_AUTOSCALER_CHART_VERSION,
+  CLUSTER_AUTOSCALER_IMAGE_TAGS,
+  CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
+  type ClusterAutoscalerProps,
+} from "./cluster-autoscaler";
+export {
   MetricsServer,
   validateMetricsServerProps,
   type MetricsServerProps,
@@ -104,9 +114,11 @@ export {
   type ExternalDnsValidationInput,
 } from "./external-dns";
 export {
+  clusterAutoscalerPolicy,
   externalDnsPolicy,
   loadBalancerControllerPolicy,
   snsPublishPolicy,
+  type ClusterAutoscalerPolicyScope,
   type SnsPublishTarget,
 } from "./private/addon-policies";
 export {

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Annotations, Fn } from "cdktf";
 import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
@@ -12,9 +12,18 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroupTagA as AutoscalingGroupTag } from "@cdktf/provider-aws/lib/autoscaling-group-tag";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { EncryptionKey } from "./encryption-key";
-import { SUPPORTED_KUBERNETES_VERSIONS, type KubernetesVersion } from "./kubernetes-versions";
+import {
+  isSupportedKubernetesVersion,
+  KUBERNETES_SUPPORT_TYPES,
+  kubernetesVersionWarning,
+  supportedKubernetesVersionsExpectation,
+  todayUtc,
+  type KubernetesSupportType,
+  type KubernetesVersion,
+} from "./kubernetes-versions";
 import type { Network } from "./network";
 import { isPrivateCidr, parseCidr } from "./private/cidr";
 import { MAX_ROLE_NAME_LENGTH, policyJson, type PolicyStatement } from "./private/iam";
@@ -29,13 +38,17 @@ export interface NodeGroupOptions {
   readonly minSize: number;
   /** Maximum number of nodes. */
   readonly maxSize: number;
-  /** Initial number of nodes (later owned by the autoscaler: Terraform ignores drift). */
+  /** Initial number of nodes (later owned by Cluster Autoscaler: Terraform ignores drift). */
   readonly desiredSize: number;
   /** ON_DEMAND or SPOT. @default "ON_DEMAND" */
   readonly capacityType?: "ON_DEMAND" | "SPOT";
   /** Root volume size (encrypted gp3), GiB. @default 50 */
   readonly diskSizeGb?: number;
-  /** Kubernetes labels of the nodes. @default none */
+  /**
+   * Kubernetes labels of the nodes; each is also tagged on the group's Auto Scaling group
+   * (`k8s.io/cluster-autoscaler/node-template/label/<key>`), so Cluster Autoscaler can scale a
+   * group from zero for pods that select it by label. @default none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -65,6 +78,9 @@ function notOlderThan(version: string, minimum: string): boolean {
   return major > minMajor || (major === minMajor && minor >= minMinor);
 }
 
+/** ASG tag prefix that tells Cluster Autoscaler a group's node labels while it has no nodes. */
+export const CLUSTER_AUTOSCALER_LABEL_TAG_PREFIX = "k8s.io/cluster-autoscaler/node-template/label/";
+
 /** The five control-plane log types. */
 export const CONTROL_PLANE_LOG_TYPES = [
   "api",
@@ -79,8 +95,21 @@ export interface KubernetesClusterProps {
   readonly environment: AwsEnvironment;
   /** The network: the cluster and its nodes use its private subnets. */
   readonly network: Network;
-  /** Kubernetes minor version, one EKS supports (e.g. "1.32"). */
+  /** Kubernetes minor version, one EKS still creates clusters on (e.g. "1.35"). */
   readonly kubernetesVersion: KubernetesVersion | string;
+  /**
+   * The cluster's upgrade policy (`upgrade_policy.support_type`), set explicitly (EKS defaults to
+   * EXTENDED): `STANDARD` lets EKS upgrade the control plane automatically at the end of standard
+   * support and never bills extended support; `EXTENDED` keeps the version up to 12 more months
+   * at the extended support price. Synthesis warns before and after the end of standard support
+   * either way. @default "STANDARD"
+   */
+  readonly supportType?: KubernetesSupportType;
+  /**
+   * The day (YYYY-MM-DD, UTC) the version's support status is checked against for the synthesis
+   * warning (a construct warning annotation). @default the day of synthesis
+   */
+  readonly supportStatusDate?: string;
   /** Cluster name, 1-100 characters. @default the construct id */
   readonly name?: string;
   /** Tier: production adds all control-plane log types and forbids a public endpoint. @default "production" */
@@ -165,12 +194,31 @@ export function validateKubernetesClusterProps(
       );
     }
   }
-  p.checkValue(
-    props.kubernetesVersion,
-    (v) => (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(v),
-    "kubernetesVersion",
-    `a Kubernetes version EKS supports: one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`,
-  );
+  if (!isToken(props.kubernetesVersion)) {
+    p.check(
+      isSupportedKubernetesVersion(props.kubernetesVersion),
+      "kubernetesVersion",
+      props.kubernetesVersion,
+      supportedKubernetesVersionsExpectation(props.kubernetesVersion),
+    );
+  }
+  if (props.supportType !== undefined) {
+    p.check(
+      (KUBERNETES_SUPPORT_TYPES as readonly string[]).includes(props.supportType),
+      "supportType",
+      props.supportType,
+      `one of ${KUBERNETES_SUPPORT_TYPES.join(", ")}`,
+    );
+  }
+  if (props.supportStatusDate !== undefined) {
+    p.check(
+      /^\d{4}-\d{2}-\d{2}$/.test(props.supportStatusDate) &&
+        !Number.isNaN(Date.parse(props.supportStatusDate)),
+      "supportStatusDate",
+      props.supportStatusDate,
+      "a date as YYYY-MM-DD",
+    );
+  }
   (props.endpointPublicAccessCidrs ?? []).forEach((text, i) => {
     if (isToken(text)) return;
     const field = `endpointPublicAccessCidrs[${i}]`;
@@ -324,6 +372,13 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     const production = tier === "production";
     const { region } = props.environment;
     const partition = partitionOf(region);
+    const supportType = props.supportType ?? "STANDARD";
+    const versionWarning = kubernetesVersionWarning(
+      props.kubernetesVersion,
+      supportType,
+      props.supportStatusDate ?? todayUtc(),
+    );
+    if (versionWarning) Annotations.of(this).addWarning(`kubernetesVersion: ${versionWarning}`);
     const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
     const roles = roleNames(name);
     this.name = name;
@@ -390,6 +445,8 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         ? [...CONTROL_PLANE_LOG_TYPES]
         : ["api", "audit", "authenticator"],
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      // Explicit: without it EKS enrols the cluster in (paid) extended support.
+      upgradePolicy: { supportType },
       // The CNI, kube-proxy and CoreDNS come as managed add-ons below, not as unmanaged manifests.
       bootstrapSelfManagedAddons: false,
       lifecycle: production ? { preventDestroy: true } : undefined,
@@ -560,6 +617,21 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
         dependsOn: [...nodePolicies, this.addons["vpc-cni"], this.addons["kube-proxy"]],
       });
+      // EKS copies neither the node group's labels nor its tags to the group's Auto Scaling
+      // group. At zero nodes Cluster Autoscaler only knows a group's labels from these ASG tags
+      // (kubernetes/autoscaler cloudprovider/aws/README.md, "Auto-Discovery Setup"), so a pod
+      // selecting a label could otherwise never scale its group up from zero.
+      for (const [key, value] of Object.entries(options.labels ?? {})) {
+        new AutoscalingGroupTag(this, `node-group-${group}-asg-label-${key.replace(/\//g, "--")}`, {
+          autoscalingGroupName: this.nodeGroups[group].resources.get(0).autoscalingGroups.get(0)
+            .name,
+          tag: {
+            key: `${CLUSTER_AUTOSCALER_LABEL_TAG_PREFIX}${key}`,
+            value,
+            propagateAtLaunch: false,
+          },
+        });
+      }
     }
     const nodes = Object.values(this.nodeGroups);
     addon("coredns", { dependsOn: nodes });

@@ -1,5 +1,7 @@
 import { App } from "cdktf";
 import { loadEnvironments, type LoadedEnvironment } from "../config/load";
+import { formatEnvironmentWarnings } from "../config/warnings";
+import { todayUtc } from "../constructs/kubernetes-versions";
 import { InfrastructureStack } from "./infrastructure-stack";
 import { WorkloadsStack } from "./workloads-stack";
 
@@ -10,6 +12,11 @@ export interface PlatformAppOptions {
   readonly outdir?: string;
   /** Offline plan mode. @default PLATFORM_OFFLINE=1 */
   readonly offline?: boolean;
+  /**
+   * The day (YYYY-MM-DD, UTC) the environments' support dates are checked against for warnings.
+   * @default PLATFORM_TODAY, else the day of synthesis
+   */
+  readonly today?: string;
 }
 
 /** Whether `PLATFORM_OFFLINE` asks for offline plan mode. */
@@ -25,14 +32,18 @@ export function buildApp(options: PlatformAppOptions = {}): {
   app: App;
   environments: LoadedEnvironment[];
   offline: boolean;
+  /** Warnings about valid but ageing settings, one line each (`Warning: <file>: <field>: ...`). */
+  warnings: string[];
 } {
   const environments = loadEnvironments(options.environmentDirectory);
   const offline = options.offline ?? offlineFromEnvironment();
+  const today = options.today ?? (process.env.PLATFORM_TODAY || todayUtc());
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
   for (const { config } of environments) {
     const infrastructure = new InfrastructureStack(app, `${config.name}-infrastructure`, {
       environment: config,
       offline,
+      today,
     });
     new WorkloadsStack(app, `${config.name}-workloads`, {
       environment: config,
@@ -40,5 +51,5 @@ export function buildApp(options: PlatformAppOptions = {}): {
       infrastructure,
     });
   }
-  return { app, environments, offline };
+  return { app, environments, offline, warnings: formatEnvironmentWarnings(environments, today) };
 }

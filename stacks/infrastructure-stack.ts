@@ -12,7 +12,9 @@ import { ClusterApiAccess } from "../constructs/cluster-api-access";
 import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
 import { ALERTMANAGER_SERVICE_ACCOUNT_NAME } from "../constructs/monitoring";
+import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT } from "../constructs/cluster-autoscaler";
 import {
+  clusterAutoscalerPolicy,
   externalDnsPolicy,
   loadBalancerControllerPolicy,
   snsPublishPolicy,
@@ -43,6 +45,8 @@ export class InfrastructureStack extends TerraformStack {
   readonly alarms: Alarms;
   /** IRSA role of the AWS Load Balancer Controller (used by the workloads stack). */
   readonly loadBalancerControllerRole: IamRole;
+  /** IRSA role of Cluster Autoscaler: scales only the ASGs tagged as owned by this cluster. */
+  readonly clusterAutoscalerRole: IamRole;
   /** IRSA role of Alertmanager, when an alert receiver publishes to SNS. */
   readonly alertmanagerRole?: IamRole;
   /**
@@ -87,6 +91,8 @@ export class InfrastructureStack extends TerraformStack {
       name: clusterName(env),
       tier: env.tier,
       kubernetesVersion: env.cluster.kubernetesVersion,
+      supportType: env.cluster.supportType,
+      supportStatusDate: props.today,
       endpointPublicAccessCidrs: env.cluster.endpointPublicAccessCidrs,
       admins: env.cluster.admins,
       // the workloads stack authenticates as the deploy role; without one, as one of the admins
@@ -184,6 +190,17 @@ export class InfrastructureStack extends TerraformStack {
       lbc.namespace,
       lbc.name,
       loadBalancerControllerPolicy(),
+    );
+    const autoscaler = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
+    this.clusterAutoscalerRole = this.cluster.addServiceAccountRole(
+      autoscaler.namespace,
+      autoscaler.name,
+      clusterAutoscalerPolicy({
+        clusterName: clusterName(env),
+        account: env.account,
+        region: env.region,
+        partition: partitionOf(env.region),
+      }),
     );
     const snsTopics = Object.values(env.monitoring.receivers).flatMap((receiver) =>
       receiver.type !== "sns"

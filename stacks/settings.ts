@@ -12,6 +12,8 @@ export interface PlatformStackProps {
    * @default false
    */
   readonly offline?: boolean;
+  /** The day (YYYY-MM-DD, UTC) support dates are checked against for warnings. @default the day of synthesis */
+  readonly today?: string;
 }
 
 /** S3 backend (key `<stack>.tfstate`, encrypted, S3-native locking), or a local one offline. */

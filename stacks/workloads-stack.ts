@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { BlueGreenRelease } from "../constructs/blue-green-release";
+import { ClusterAutoscaler } from "../constructs/cluster-autoscaler";
 import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
@@ -28,6 +29,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly loadBalancerController: LoadBalancerController;
   /** metrics-server (HPAs need it). */
   readonly metricsServer: MetricsServer;
+  /** Cluster Autoscaler: adds nodes for the pods HPAs add, removes idle ones. */
+  readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
   /** ExternalDNS, when the environment file has a dns section. */
@@ -47,6 +50,12 @@ export class WorkloadsStack extends TerraformStack {
       roleArn: infrastructure.loadBalancerControllerRole.arn,
     });
     this.metricsServer = new MetricsServer(this, "metrics-server");
+    this.clusterAutoscaler = new ClusterAutoscaler(this, "cluster-autoscaler", {
+      clusterName: infrastructure.cluster.clusterName,
+      region: env.region,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      roleArn: infrastructure.clusterAutoscalerRole.arn,
+    });
     const receiver = (
       r: EnvironmentConfig["monitoring"]["receivers"]["critical"],
     ): AlertReceiver =>

@@ -6,7 +6,7 @@
 import publishedLoadBalancerControllerPolicy from "../policies/aws-load-balancer-controller.json";
 import { policyJson, type PolicyStatement } from "./iam";
 import { isToken } from "./validation";
-import { ROUTE53_ZONE_ID, SNS_TOPIC_ARN } from "./patterns";
+import { AWS_REGION, ROUTE53_ZONE_ID, SNS_TOPIC_ARN } from "./patterns";
 
 /**
  * The controller release whose published IAM policy is shipped in
@@ -116,6 +116,85 @@ export function externalDnsPolicy(zoneIds: readonly string[], partition = "aws")
       // ListHostedZones has no resource type: "*" is the only resource AWS accepts.
       Action: ["route53:ListHostedZones"],
       Resource: "*",
+    },
+  ]);
+}
+
+/** Where the cluster's node groups live, for {@link clusterAutoscalerPolicy}. */
+export interface ClusterAutoscalerPolicyScope {
+  /** Name of the EKS cluster (its managed node groups' ASGs carry `k8s.io/cluster-autoscaler/<name>: owned`). */
+  readonly clusterName: string;
+  /** AWS account id of the cluster. */
+  readonly account: string;
+  /** AWS region of the cluster. */
+  readonly region: string;
+  /** AWS partition. @default "aws" */
+  readonly partition?: string;
+}
+
+/**
+ * Cluster Autoscaler's IAM policy: the "full features" policy documented in kubernetes/autoscaler
+ * `cluster-autoscaler/cloudprovider/aws/README.md` (identical for releases 1.32.7 to 1.35.2:
+ * ASG auto-discovery and the dynamic instance type list), narrowed in two places:
+ *
+ * - `SetDesiredCapacity` and `TerminateInstanceInAutoScalingGroup` only on Auto Scaling groups
+ *   tagged `k8s.io/cluster-autoscaler/<cluster>: owned`, the tag EKS puts on the ASG of each of
+ *   the cluster's managed node groups (Auto Scaling accepts `aws:ResourceTag` conditions on both);
+ * - `eks:DescribeNodegroup` only on this cluster's node groups.
+ *
+ * The Describe* calls of Auto Scaling and EC2 support no resource-level permissions, so they are
+ * the only `Resource: "*"` statement. `autoscaling:DescribeTags` is not in the documented policy:
+ * the autoscaler reads ASG tags from DescribeAutoScalingGroups.
+ */
+export function clusterAutoscalerPolicy(scope: ClusterAutoscalerPolicyScope): string {
+  const problems: string[] = [];
+  const check = (field: string, value: string, pattern: RegExp, expected: string) => {
+    if (!isToken(value) && !pattern.test(value))
+      problems.push(`${field}: received ${JSON.stringify(value)}; expected ${expected}`);
+  };
+  check(
+    "clusterName",
+    scope.clusterName,
+    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+    "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
+  );
+  check("account", scope.account, /^\d{12}$/, "a 12-digit AWS account id");
+  check("region", scope.region, AWS_REGION, "an AWS region such as eu-west-1");
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  const partition = scope.partition ?? "aws";
+  return policyJson([
+    {
+      Sid: "DescribeScalingTargets",
+      Effect: "Allow",
+      // Describe/Get calls without resource-level permissions: "*" is the only resource accepted.
+      Action: [
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:DescribeAutoScalingInstances",
+        "autoscaling:DescribeLaunchConfigurations",
+        "autoscaling:DescribeScalingActivities",
+        "ec2:DescribeImages",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:GetInstanceTypesFromInstanceRequirements",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "DescribeOwnNodeGroups",
+      Effect: "Allow",
+      Action: ["eks:DescribeNodegroup"],
+      Resource: `arn:${partition}:eks:${scope.region}:${scope.account}:nodegroup/${scope.clusterName}/*`,
+    },
+    {
+      Sid: "ScaleOwnNodeGroups",
+      Effect: "Allow",
+      Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          [`aws:ResourceTag/k8s.io/cluster-autoscaler/${scope.clusterName}`]: "owned",
+        },
+      },
     },
   ]);
 }

@@ -9,13 +9,14 @@ import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import { findProviderMirror, initValidatePlan, type PlanJson } from "../../scripts/lib/terraform";
 import { databaseIdentifier } from "../../config/rules";
-import { ENVIRONMENTS_DIR } from "../helpers";
+import { ENVIRONMENTS_DIR, environmentFolder, rawEnvironment } from "../helpers";
 
 const outdir = mkdtempSync(join(tmpdir(), "platform-offline-"));
 const { app, environments } = buildApp({
   environmentDirectory: ENVIRONMENTS_DIR,
   outdir,
   offline: true,
+  today: "2026-12-01",
 });
 app.synth();
 
@@ -377,6 +378,26 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     }
   });
 
+  test("the cluster's upgrade policy is explicit: standard support by default", () => {
+    expect(after(ofType("aws_eks_cluster")[0]).upgrade_policy).toEqual([
+      { support_type: env.cluster.supportType ?? "STANDARD" },
+    ]);
+  });
+
+  test("Cluster Autoscaler's IRSA role may scale only the cluster's own ASGs", () => {
+    const cluster = env.cluster.name ?? env.name;
+    expect(ofType("aws_iam_role").map((c) => after(c).name)).toContain(
+      `${cluster}-kube-system-cluster-autoscaler`,
+    );
+    const policy = ofType("aws_iam_role_policy")
+      .map(after)
+      .find((p) => p.name === "cluster-autoscaler")!;
+    const statements = JSON.parse(String(policy.policy)).Statement;
+    expect(statements.find((s: any) => s.Sid === "ScaleOwnNodeGroups").Condition).toEqual({
+      StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" },
+    });
+  });
+
   test("ExternalDNS's IRSA role only with a dns section", () => {
     const roles = ofType("aws_iam_role").map((c) => after(c).name);
     const name = `${env.cluster.name ?? env.name}-external-dns-external-dns`;
@@ -424,5 +445,46 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
       "managed-by": "cdktf-platform",
       ...env.tags,
     });
+  });
+});
+
+// A node group that may scale to zero and is selected by label: its ASG carries the label as a
+// Cluster Autoscaler node-template tag (validated and planned by the real provider).
+describe("a labelled node group that scales from zero, offline", () => {
+  let changes: Change[] = [];
+
+  beforeAll(() => {
+    const prod = rawEnvironment("prod") as Record<string, any>;
+    prod.cluster.nodeGroups.batch = {
+      instanceTypes: ["c6i.large"],
+      minSize: 0,
+      maxSize: 4,
+      desiredSize: 0,
+      labels: { workload: "batch" },
+    };
+    const dir = mkdtempSync(join(tmpdir(), "platform-offline-labels-"));
+    const built = buildApp({
+      environmentDirectory: environmentFolder({ prod }),
+      outdir: dir,
+      offline: true,
+      today: "2026-12-01",
+    });
+    built.app.synth();
+    changes = initValidatePlan(join(dir, "stacks", "prod-infrastructure")).resource_changes ?? [];
+  }, 300_000);
+
+  test("tags the group's Auto Scaling group with the label, known after apply", () => {
+    const tags = changes.filter((c) => c.type === "aws_autoscaling_group_tag");
+    expect(tags.map((c) => c.change.actions)).toEqual([["create"]]);
+    expect(tags[0].change.after).toMatchObject({
+      tag: [
+        {
+          key: "k8s.io/cluster-autoscaler/node-template/label/workload",
+          value: "batch",
+          propagate_at_launch: false,
+        },
+      ],
+    });
+    expect(tags[0].change.after_unknown).toMatchObject({ autoscaling_group_name: true });
   });
 });

@@ -209,10 +209,34 @@ describe("environment files", () => {
   describe("cluster section", () => {
     test("fails when the Kubernetes version is not supported", () => {
       expect(problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.24"))).toEqual([
-        expect.stringContaining(
-          'cluster.kubernetesVersion: received "1.24"; expected one of "1.29" | "1.30" | "1.31" | "1.32" | "1.33"',
+        expect.stringMatching(
+          /prod\.yaml: cluster\.kubernetesVersion: received "1\.24"; expected a Kubernetes version EKS still creates clusters on: one of 1\.32, 1\.33, 1\.34, 1\.35$/,
         ),
       ]);
+    });
+
+    test("fails when the Kubernetes version is one EKS no longer creates (1.31: extended support ended 2026-11-26)", () => {
+      expect(problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.31"))).toEqual([
+        expect.stringContaining(
+          'cluster.kubernetesVersion: received "1.31"; expected a Kubernetes version EKS still creates clusters on: one of 1.32, 1.33, 1.34, 1.35 (1.31 reached the end of extended support on 2026-11-26)',
+        ),
+      ]);
+    });
+
+    test("fails when the support type is not one EKS knows", () => {
+      expect(problemsFor((raw) => (raw.cluster.supportType = "standard"))).toEqual([
+        expect.stringContaining(
+          'cluster.supportType: received "standard"; expected one of "STANDARD" | "EXTENDED"',
+        ),
+      ]);
+    });
+
+    test("the support type is optional and typed", () => {
+      expect(environment("prod").cluster.supportType).toBeUndefined();
+      expect(
+        environment("prod", (raw: any) => (raw.cluster.supportType = "EXTENDED")).cluster
+          .supportType,
+      ).toBe("EXTENDED");
     });
 
     test("fails when node group sizes are out of order", () => {

@@ -31,8 +31,9 @@ function cluster(
   const construct = new KubernetesCluster(stack, "cluster", {
     environment: TEST_AWS,
     network,
-    kubernetesVersion: "1.32",
+    kubernetesVersion: "1.35",
     name: "prod",
+    supportStatusDate: "2026-12-01",
     admins: ["arn:aws:iam::123456789012:role/platform-admin"],
     nodeGroups: {
       general: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 9, desiredSize: 3 },
@@ -56,11 +57,23 @@ describe("KubernetesCluster secure defaults", () => {
   const vpc = (eks.vpc_config as Record<string, unknown>[])[0] ?? eks.vpc_config;
 
   test("runs in the private subnets with the required version", () => {
-    expect(eks.version).toBe("1.32");
+    expect(eks.version).toBe("1.35");
     expect(vpc.subnet_ids).toEqual(
       expect.arrayContaining([expect.stringContaining("private-subnet-eu-west-1a")]),
     );
     expect(JSON.stringify(vpc.subnet_ids)).not.toContain("public-subnet");
+  });
+
+  // provider 5.100.0 internal/service/eks/cluster.go: upgrade_policy { support_type } (STANDARD |
+  // EXTENDED); left out, EKS enrols the cluster in paid extended support.
+  test("sets the upgrade policy explicitly: STANDARD support by default", () => {
+    expect(eks.upgrade_policy).toEqual({ support_type: "STANDARD" });
+  });
+
+  test("the upgrade policy can choose paid extended support", () => {
+    expect(
+      only(cluster({ supportType: "EXTENDED" }).json, "aws_eks_cluster").upgrade_policy,
+    ).toEqual({ support_type: "EXTENDED" });
   });
 
   test("private endpoint only when no public CIDR is given", () => {
@@ -408,7 +421,23 @@ describe("KubernetesCluster validation", () => {
 
   test("fails when the Kubernetes version is not supported", () => {
     expect(fails({ kubernetesVersion: "1.25" })).toEqual([
-      'test/cluster: kubernetesVersion: received "1.25"; expected a Kubernetes version EKS supports: one of 1.29, 1.30, 1.31, 1.32, 1.33',
+      'test/cluster: kubernetesVersion: received "1.25"; expected a Kubernetes version EKS still creates clusters on: one of 1.32, 1.33, 1.34, 1.35',
+    ]);
+  });
+
+  // EKS release calendar: 1.31's extended support ended on 2026-11-26; EKS no longer creates it.
+  test("fails when the Kubernetes version is one EKS no longer creates, saying since when", () => {
+    expect(fails({ kubernetesVersion: "1.31" })).toEqual([
+      'test/cluster: kubernetesVersion: received "1.31"; expected a Kubernetes version EKS still creates clusters on: one of 1.32, 1.33, 1.34, 1.35 (1.31 reached the end of extended support on 2026-11-26)',
+    ]);
+  });
+
+  test("fails when the support type or the status date is not one EKS or the calendar knows", () => {
+    expect(
+      fails({ supportType: "LONG" as unknown as "STANDARD", supportStatusDate: "1 Dec 2026" }),
+    ).toEqual([
+      'test/cluster: supportType: received "LONG"; expected one of STANDARD, EXTENDED',
+      'test/cluster: supportStatusDate: received "1 Dec 2026"; expected a date as YYYY-MM-DD',
     ]);
   });
 
@@ -524,6 +553,79 @@ describe("KubernetesCluster validation", () => {
       }),
     ).toEqual([
       'test/cluster: nodeGroups.mixed.instanceTypes: received ["m6i.large","m7g.large"]; expected instance types of one architecture (all Graviton or none)',
+    ]);
+  });
+});
+
+describe("KubernetesCluster version warnings", () => {
+  const warnings = (props: Partial<KubernetesClusterProps>) =>
+    cluster(props)
+      .construct.node.metadata.filter((m) => m.type === "@cdktf/warn")
+      .map((m) => m.data);
+
+  test("no warning while the version is in standard support", () => {
+    expect(warnings({ kubernetesVersion: "1.35", supportStatusDate: "2026-12-01" })).toEqual([]);
+  });
+
+  test("warns (a construct annotation, not an error) when the version is out of standard support", () => {
+    expect(warnings({ kubernetesVersion: "1.32", supportStatusDate: "2026-12-01" })).toEqual([
+      'kubernetesVersion: "1.32" is out of EKS standard support since 2026-03-23: with supportType STANDARD EKS upgrades the control plane automatically, and the next plan tries to move it back to 1.32, which EKS refuses; upgrade one minor version at a time, next 1.33 (newest in standard support: 1.35, until 2027-03-27)',
+    ]);
+  });
+});
+
+// kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (1.35.2), "Auto-Discovery
+// Setup": at zero nodes the autoscaler reads a group's labels from
+// k8s.io/cluster-autoscaler/node-template/label/<key> ASG tags; EKS does not put a managed node
+// group's labels on its ASG (aws/containers-roadmap#724).
+describe("KubernetesCluster node labels for scale from zero", () => {
+  const { json } = cluster({
+    nodeGroups: {
+      general: { instanceTypes: ["m6i.large"], minSize: 2, maxSize: 6, desiredSize: 2 },
+      batch: {
+        instanceTypes: ["c6i.large"],
+        minSize: 0,
+        maxSize: 4,
+        desiredSize: 0,
+        labels: { workload: "batch", "example.com/team": "data" },
+      },
+    },
+  });
+  const tags = resources(json, "aws_autoscaling_group_tag");
+
+  test("tags the labelled group's Auto Scaling group with each label, not propagated to instances", () => {
+    const byKey = (a: any, b: any) => String(a.key).localeCompare(String(b.key));
+    expect(
+      Object.values(tags)
+        .map((t) => t.tag)
+        .sort(byKey),
+    ).toEqual([
+      {
+        key: "k8s.io/cluster-autoscaler/node-template/label/example.com/team",
+        value: "data",
+        propagate_at_launch: false,
+      },
+      {
+        key: "k8s.io/cluster-autoscaler/node-template/label/workload",
+        value: "batch",
+        propagate_at_launch: false,
+      },
+    ]);
+    for (const t of Object.values(tags)) {
+      expect(t.autoscaling_group_name).toMatch(
+        /^\$\{aws_eks_node_group\.cluster_node-group-batch_[0-9A-F]+\.resources\[0\]\.autoscaling_groups\[0\]\.name\}$/,
+      );
+    }
+  });
+
+  test("ids are keyed by group and label key", () => {
+    expect(
+      Object.keys(tags)
+        .map((k) => k.replace(/_[0-9A-F]+$/, ""))
+        .sort(),
+    ).toEqual([
+      "cluster_node-group-batch-asg-label-examplecom--team",
+      "cluster_node-group-batch-asg-label-workload",
     ]);
   });
 });

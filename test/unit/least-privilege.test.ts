@@ -61,7 +61,7 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
     expect(wildcards).toEqual([]);
   });
 
-  test('Resource "*" only in key policies (meaning "this key"), the load balancer controller\'s published policy, ExternalDNS\'s zone listing and the runners\' VPC interfaces', () => {
+  test("Resource \"*\" only in key policies (meaning \"this key\"), the load balancer controller's published policy, ExternalDNS's zone listing, the runners' VPC interfaces and Cluster Autoscaler's describe and tag-scoped scaling calls", () => {
     const unscoped = allows
       .filter((f) => list(f.statement.Resource).includes("*"))
       .map(
@@ -73,6 +73,9 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
             : "") +
           (f.where.startsWith("aws_iam_role_policy.pipeline-runners")
             ? ` (pipeline runners: ${list(f.statement.Action).join(", ")})`
+            : "") +
+          (f.where.includes("irsa-kube-system-cluster-autoscaler")
+            ? ` (cluster-autoscaler: ${f.statement.Sid}${f.statement.Condition ? ", tag condition" : ""})`
             : ""),
       );
     expect(new Set(unscoped)).toEqual(
@@ -90,6 +93,9 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
               "aws_iam_role_policy (pipeline runners: ec2:CreateNetworkInterface, ec2:DescribeDhcpOptions, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, ec2:DescribeVpcs)",
             ]
           : []),
+        // Describe* calls with no resource-level permissions, and scaling limited by the ASG tag
+        "aws_iam_role_policy (cluster-autoscaler: DescribeScalingTargets)",
+        "aws_iam_role_policy (cluster-autoscaler: ScaleOwnNodeGroups, tag condition)",
       ]),
     );
   });
@@ -104,5 +110,47 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
       ),
     );
     expect(route53.flatMap((f) => list(f.statement.Resource)).sort()).toEqual(zones.sort());
+  });
+
+  // kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md at cluster-autoscaler-1.35.2
+  // ("Full Cluster Autoscaler Features Policy"), scaling limited by the tag EKS puts on the ASGs of
+  // the cluster's managed node groups.
+  test("Cluster Autoscaler scales only the ASGs tagged as owned by this cluster", () => {
+    const cluster = environment(name).cluster.name ?? name;
+    const autoscaler = allows.filter((f) =>
+      f.where.includes("irsa-kube-system-cluster-autoscaler"),
+    );
+    const scaling = allows.filter((f) =>
+      list(f.statement.Action).some((a) =>
+        [
+          "autoscaling:SetDesiredCapacity",
+          "autoscaling:TerminateInstanceInAutoScalingGroup",
+        ].includes(a),
+      ),
+    );
+    expect(scaling).toEqual(autoscaler.filter((f) => f.statement.Sid === "ScaleOwnNodeGroups"));
+    expect(scaling.map((f) => f.statement)).toEqual([
+      {
+        Sid: "ScaleOwnNodeGroups",
+        Effect: "Allow",
+        Action: [
+          "autoscaling:SetDesiredCapacity",
+          "autoscaling:TerminateInstanceInAutoScalingGroup",
+        ],
+        Resource: "*",
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" },
+        },
+      },
+    ]);
+    expect(autoscaler.map((f) => f.statement.Sid).sort()).toEqual([
+      "DescribeOwnNodeGroups",
+      "DescribeScalingTargets",
+      "ScaleOwnNodeGroups",
+    ]);
+    const nodegroups = autoscaler.find((f) => f.statement.Sid === "DescribeOwnNodeGroups")!;
+    expect(nodegroups.statement.Resource).toBe(
+      `arn:aws:eks:${environment(name).region}:${environment(name).account}:nodegroup/${cluster}/*`,
+    );
   });
 });

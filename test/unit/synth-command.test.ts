@@ -21,7 +21,10 @@ function runSynth(envDir: string, extraEnv: Record<string, string> = {}) {
 
 describe("npm run synth", () => {
   test("writes every environment's infrastructure stack and prints a summary per stack", () => {
-    const { status, stdout, stderr, cwd } = runSynth(ENVIRONMENTS_DIR);
+    // a fixed day: the shipped versions are in standard support then, so nothing is warned
+    const { status, stdout, stderr, cwd } = runSynth(ENVIRONMENTS_DIR, {
+      PLATFORM_TODAY: "2026-12-01",
+    });
     expect(stderr).toBe("");
     expect(status).toBe(0);
     expect(readdirSync(join(cwd, "cdktf.out/stacks")).sort()).toEqual(
@@ -34,6 +37,20 @@ describe("npm run synth", () => {
     expect(stdout).toMatch(/^prod-infrastructure: \d+ resources in \d+ types/m);
     expect(stdout).toMatch(/^ {2}aws_subnet +9$/m);
     expect(stdout).toMatch(/Synthesized \d+ stacks for 3 environments \(normal mode\)/);
+  }, 60_000);
+
+  test("prints a warning to stderr, and still succeeds, for a version out of standard support", () => {
+    const prod = rawEnvironment("prod") as Record<string, any>;
+    prod.cluster.kubernetesVersion = "1.32";
+    const { status, stderr } = runSynth(environmentFolder({ prod }), {
+      PLATFORM_TODAY: "2026-12-01",
+    });
+    expect(status).toBe(0);
+    expect(stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^Warning: .*prod\.yaml: cluster\.kubernetesVersion: "1\.32" is out of EKS standard support since 2026-03-23: .*next 1\.33/,
+      ),
+    ]);
   }, 60_000);
 
   test("fails on a bad environment file with one complete message and writes nothing", () => {

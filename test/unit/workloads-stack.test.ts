@@ -112,6 +112,7 @@ describe("WorkloadsStack contents", () => {
     ).toEqual(
       [
         "aws-load-balancer-controller",
+        "cluster-autoscaler",
         "external-dns",
         "kube-prometheus-stack",
         "metrics-server",
