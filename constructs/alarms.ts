@@ -15,6 +15,8 @@ import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmConfig,
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { EncryptionKey } from "./encryption-key";
 import { policyJson } from "./private/iam";
 import {
@@ -36,6 +38,11 @@ export interface IDatabaseMetrics {
   readonly identifier: string;
   /** Allocated storage in GiB (the free-storage threshold is a share of it). */
   readonly allocatedStorageGb: number;
+  /**
+   * Storage autoscaling ceiling in GiB (above `allocatedStorageGb`: autoscaling on).
+   * @default none: storage autoscaling is off
+   */
+  readonly maxAllocatedStorageGb?: number;
   /** The instance class, e.g. `db.r6g.large` (memory-based thresholds are derived from it). */
   readonly instanceClass: string;
 }
@@ -77,8 +84,21 @@ export interface DistributionAlarmOptions {
 export interface DatabaseAlarms {
   /** CPUUtilization above 80% for 3 of 3 five-minute periods. */
   readonly cpu: CloudwatchMetricAlarm;
-  /** FreeStorageSpace below 10% of the allocated storage for 2 of 2 five-minute periods. */
+  /**
+   * FreeStorageSpace low for 2 of 2 five-minute periods: below 10% of the allocated storage
+   * without storage autoscaling; with it, below 5% of the initial allocation (autoscaling grows
+   * the volume at 10% free, so this means it has not kept up).
+   */
   readonly freeStorage: CloudwatchMetricAlarm;
+  /**
+   * With storage autoscaling, RDS events to the topic: `atLimit` (critical: a scaling step would
+   * reach the ceiling, autoscaling cannot scale, or storage is exhausted) and `nearLimit`
+   * (warning: the allocation reached 80% of the ceiling).
+   */
+  readonly storageEvents?: {
+    readonly atLimit: CloudwatchEventRule;
+    readonly nearLimit: CloudwatchEventRule;
+  };
   /** FreeableMemory below 10% of the instance memory for 3 of 3 five-minute periods. */
   readonly freeableMemory: CloudwatchMetricAlarm;
   /** DatabaseConnections above 80% of PostgreSQL's default max_connections for 3 of 3 five-minute periods. */
@@ -95,12 +115,35 @@ export interface DistributionAlarms {
 export const DATABASE_THRESHOLDS = {
   /** Alarm above this CPUUtilization, in percent. */
   cpuPercent: 80,
-  /** Alarm below this share of allocated storage free, in percent. */
+  /** Alarm below this share of allocated storage free, in percent (no storage autoscaling). */
   freeStoragePercent: 10,
+  /**
+   * With storage autoscaling: alarm below this share of the initial allocation free, in percent.
+   * RDS grows the volume when free space is at most 10% of the current allocation (which is never
+   * below the initial one), so free space under 5% of it means autoscaling has not kept up.
+   */
+  autoscaledFreeStoragePercent: 5,
   /** Alarm below this share of instance memory freeable, in percent. */
   freeableMemoryPercent: 10,
   /** Alarm above this share of the default max_connections, in percent. */
   connectionsPercent: 80,
+} as const;
+
+/**
+ * RDS events about storage autoscaling running out (RDS User Guide, "Amazon RDS event categories
+ * and event messages", DB instance events). An RDS event subscription filters by category only,
+ * which would bring RDS-EVENT-0089 (90% of the current allocation, i.e. every autoscaling step)
+ * and miss the "failure" and "notification" ones below, so EventBridge rules pick them by id.
+ */
+export const RDS_STORAGE_EVENTS = {
+  /** Autoscaling can no longer help: page. */
+  atLimit: [
+    "RDS-EVENT-0007", // low storage: allocated storage has been exhausted
+    "RDS-EVENT-0223", // failure: storage autoscaling is unable to scale the storage
+    "RDS-EVENT-0224", // failure: a pending scale storage task will reach or exceed the maximum
+  ],
+  /** Earlier warning: the allocation reached 80% of the maximum storage threshold. */
+  nearLimit: ["RDS-EVENT-0225"],
 } as const;
 
 /** Distribution thresholds from the runbook. */
@@ -210,10 +253,12 @@ export class Alarms extends Construct {
   }
 
   /**
-   * Runbook alarms for an RDS PostgreSQL instance: CPU above 80%, free storage below 10% of the
-   * allocation, freeable memory below 10% of the instance memory, connections above 80% of the
-   * default max_connections. Missing data keeps the alarm state (a stopped instance neither pages
-   * nor reports a false recovery).
+   * Runbook alarms for an RDS PostgreSQL instance: CPU above 80%, free storage low (below 10% of
+   * the allocation; with storage autoscaling below 5% of the initial allocation, plus RDS storage
+   * events: the ceiling reached or about to be, as a page, and 80% of it, as a warning), freeable
+   * memory below 10% of the instance memory, connections above 80% of the default
+   * max_connections. Missing data keeps the alarm state (a stopped instance neither pages nor
+   * reports a false recovery).
    */
   watchDatabase(database: IDatabaseMetrics, options: DatabaseAlarmOptions = {}): DatabaseAlarms {
     const key = this.watchKey(
@@ -235,6 +280,16 @@ export class Alarms extends Construct {
     } else {
       p.check(false, "allocatedStorageGb", storage, "a number known at synthesis, not a token");
     }
+    const maxStorage = database.maxAllocatedStorageGb;
+    if (maxStorage !== undefined) {
+      p.check(
+        !isToken(maxStorage) && Number.isFinite(maxStorage) && maxStorage >= storage,
+        "maxAllocatedStorageGb",
+        maxStorage,
+        `a number of GiB known at synthesis, at least allocatedStorageGb (${storage})`,
+      );
+    }
+    const autoscaling = maxStorage !== undefined && maxStorage > storage;
     let memoryGib = options.memoryGib;
     if (memoryGib !== undefined) {
       p.check(
@@ -268,7 +323,8 @@ export class Alarms extends Construct {
     };
     const prefix = `${this.name}-${key}`;
     const t = DATABASE_THRESHOLDS;
-    const freeStorageBytes = Math.round(gibToBytes(storage) * (t.freeStoragePercent / 100));
+    const freePercent = autoscaling ? t.autoscaledFreeStoragePercent : t.freeStoragePercent;
+    const freeStorageBytes = Math.round(gibToBytes(storage) * (freePercent / 100));
     const freeMemoryBytes = Math.round(gibToBytes(memory) * (t.freeableMemoryPercent / 100));
     const maxConnections = postgresDefaultMaxConnections(memory);
     const connections = Math.floor(maxConnections * (t.connectionsPercent / 100));
@@ -287,7 +343,9 @@ export class Alarms extends Construct {
       freeStorage: this.alarm(group, "free-storage-low", topicArn, {
         ...base,
         alarmName: `${prefix}-free-storage-low`,
-        alarmDescription: `Free storage of database ${key} below ${t.freeStoragePercent}% of ${storage} GiB for 10 minutes.`,
+        alarmDescription: autoscaling
+          ? `Free storage of database ${key} below ${freePercent}% of its initial ${storage} GiB for 10 minutes: storage autoscaling (up to ${maxStorage} GiB, at 10% free) has not kept up.`
+          : `Free storage of database ${key} below ${freePercent}% of ${storage} GiB for 10 minutes.`,
         metricName: "FreeStorageSpace",
         statistic: "Minimum",
         comparisonOperator: "LessThanThreshold",
@@ -319,7 +377,69 @@ export class Alarms extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
       }),
+      ...(autoscaling
+        ? {
+            storageEvents: {
+              atLimit: this.rdsEventRule(group, "storage-at-limit", database.identifier, {
+                ruleName: `${prefix}-storage-at-limit`,
+                description: `Database ${key}: storage autoscaling can no longer help (ceiling ${maxStorage} GiB reached by the next step, scaling failed, or storage exhausted)`,
+                eventIds: RDS_STORAGE_EVENTS.atLimit,
+                severity: "CRITICAL",
+                action: `raise maxAllocatedStorageGb above ${maxStorage} GiB or free space now`,
+              }),
+              nearLimit: this.rdsEventRule(group, "storage-near-limit", database.identifier, {
+                ruleName: `${prefix}-storage-near-limit`,
+                description: `Database ${key}: allocated storage reached 80% of the ${maxStorage} GiB autoscaling ceiling`,
+                eventIds: RDS_STORAGE_EVENTS.nearLimit,
+                severity: "WARNING",
+                action: `raise maxAllocatedStorageGb above ${maxStorage} GiB before autoscaling stops`,
+              }),
+            },
+          }
+        : {}),
     };
+  }
+
+  /**
+   * An EventBridge rule for the given RDS events of one DB instance, delivering a one-line message
+   * (severity, instance, event id, RDS's message, what to do) to the alarm topic.
+   */
+  private rdsEventRule(
+    scope: Construct,
+    id: string,
+    identifier: string,
+    options: {
+      readonly ruleName: string;
+      readonly description: string;
+      readonly eventIds: readonly string[];
+      readonly severity: "CRITICAL" | "WARNING";
+      readonly action: string;
+    },
+  ): CloudwatchEventRule {
+    const rule = new CloudwatchEventRule(scope, id, {
+      name: options.ruleName,
+      description: options.description,
+      eventPattern: JSON.stringify({
+        source: ["aws.rds"],
+        "detail-type": ["RDS DB Instance Event"],
+        detail: { SourceIdentifier: [identifier], EventID: [...options.eventIds] },
+      }),
+    });
+    new CloudwatchEventTarget(scope, `${id}-target`, {
+      rule: rule.name,
+      arn: this.topicArn,
+      inputTransformer: {
+        inputPaths: {
+          db: "$.detail.SourceIdentifier",
+          event: "$.detail.EventID",
+          message: "$.detail.Message",
+        },
+        inputTemplate: JSON.stringify(
+          `${options.severity} <db> <event>: <message> (${options.action})`,
+        ),
+      },
+    });
+    return rule;
   }
 
   /**
@@ -371,6 +491,8 @@ export class Alarms extends Construct {
    */
   private alarmTopic(scope: Construct, region: string): AlarmTopic {
     const { account } = this.environment;
+    // RDS events reach EventBridge in the database's region, the environment's.
+    const regional = region === this.environment.region;
     const partition = partitionOf(region);
     const topicName = `${this.name}-alarms`;
     const topicArn = `arn:${partition}:sns:${region}:${account}:${topicName}`;
@@ -390,6 +512,20 @@ export class Alarms extends Construct {
           // SNS always passes the topic ARN as encryption context: only this topic's messages.
           Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
         },
+        ...(regional
+          ? [
+              {
+                Sid: "EventBridgeRulesPublishToTopic",
+                Effect: "Allow" as const,
+                Principal: { Service: "events.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: {
+                  StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn },
+                },
+              },
+            ]
+          : []),
       ],
     });
     // Distinct per topic: the display name is the sender of the confirmation and alarm e-mails.
@@ -417,6 +553,24 @@ export class Alarms extends Construct {
             },
           },
         },
+        // The RDS storage event rules of `watchDatabase` (named <name>-...) in this account.
+        ...(regional
+          ? [
+              {
+                Sid: "EventBridgeRulesOfThisAlarmSet",
+                Effect: "Allow" as const,
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topic.arn,
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": account },
+                  ArnLike: {
+                    "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/${this.name}-*`,
+                  },
+                },
+              },
+            ]
+          : []),
         {
           Sid: "DenyInsecureTransport",
           Effect: "Deny",

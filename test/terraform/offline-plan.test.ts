@@ -426,6 +426,25 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     ]);
   });
 
+  test("RDS storage events reach the alarm topic: at the autoscaling ceiling and at 80% of it", () => {
+    const id = databaseIdentifier(env);
+    const rules = ofType("aws_cloudwatch_event_rule").map(after);
+    expect(rules.map((r) => r.name).sort()).toEqual([
+      `${env.name}-database-storage-at-limit`,
+      `${env.name}-database-storage-near-limit`,
+    ]);
+    for (const r of rules) {
+      expect(JSON.parse(String(r.event_pattern)).detail.SourceIdentifier).toEqual([id]);
+    }
+    expect(ofType("aws_cloudwatch_event_target")).toHaveLength(2);
+    const freeStorage = ofType("aws_cloudwatch_metric_alarm")
+      .map(after)
+      .find((a) => a.metric_name === "FreeStorageSpace")!;
+    expect(freeStorage.threshold).toBe(
+      Math.round(env.database.allocatedStorageGb * 1024 ** 3 * 0.05),
+    );
+  });
+
   test("a check per alarm topic, unknown until the subscriptions exist (a warning once failing, never an error)", () => {
     expect(
       checks

@@ -14,6 +14,7 @@ import {
   allowedActions,
   only,
   policy,
+  rejectionLines,
   resources,
   synth,
   TEST_AWS,
@@ -110,18 +111,48 @@ describe("Alarms topic", () => {
     ]);
   });
 
-  test("the topic policy lets only CloudWatch alarms of this account publish", () => {
+  test("the topic policy lets only CloudWatch alarms and this alarm set's EventBridge rules of this account publish", () => {
     const topicPolicy = only(json, "aws_sns_topic_policy");
     expect(topicPolicy.arn).toBe(ref(json, "aws_sns_topic", "alarms_topic", "arn"));
-    expect(allowedActions(topicPolicy.policy)).toEqual(["sns:Publish"]);
-    const allow = policy(topicPolicy.policy).Statement.find((s) => s.Effect === "Allow")!;
-    expect(allow).toMatchObject({
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Condition: {
-        StringEquals: { "aws:SourceAccount": "123456789012" },
-        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*" },
+    expect(allowedActions(topicPolicy.policy)).toEqual(["sns:Publish", "sns:Publish"]);
+    const allows = policy(topicPolicy.policy).Statement.filter((s) => s.Effect === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*" },
+        },
+      }),
+      expect.objectContaining({
+        Principal: { Service: "events.amazonaws.com" },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/prod-*" },
+        },
+      }),
+    ]);
+  });
+
+  test("EventBridge may use the regional topic's key for this topic only", () => {
+    const statements = policy(only(json, "aws_kms_key").policy).Statement;
+    expect(
+      statements.filter((s) => JSON.stringify(s.Principal).includes("events.amazonaws.com")),
+    ).toEqual([
+      {
+        Sid: "EventBridgeRulesPublishToTopic",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:EncryptionContext:aws:sns:topicArn":
+              "arn:aws:sns:eu-west-1:123456789012:prod-alarms",
+          },
+        },
       },
-    });
+    ]);
   });
 
   test("the topic refuses publishing without TLS", () => {
@@ -244,6 +275,77 @@ describe("Alarms.watchDatabase", () => {
       evaluation_periods: 3,
       datapoints_to_alarm: 3,
     });
+  });
+
+  describe("with storage autoscaling (maxAllocatedStorageGb above the allocation)", () => {
+    const s = setup();
+    const returned = s.alarms.watchDatabase(
+      { ...DATABASE, maxAllocatedStorageGb: 500 },
+      { id: "database" },
+    );
+    const j = synth(s.stack);
+    const rules = Object.values(resources(j, "aws_cloudwatch_event_rule"));
+    const rule = (name: string) => rules.find((r) => r.name === name)!;
+
+    test("free storage pages only when autoscaling has not kept up: below 5% of the initial allocation", () => {
+      // RDS grows the volume at 10% free of the current allocation, never below the initial one
+      expect(alarm(j, "prod-database-free-storage-low").threshold).toBe(Math.round(5 * GIB));
+      expect(alarm(j, "prod-database-free-storage-low").alarm_description).toContain(
+        "storage autoscaling (up to 500 GiB, at 10% free) has not kept up",
+      );
+    });
+
+    test("RDS storage events go to the topic: at the ceiling (critical) and at 80% of it (warning)", () => {
+      expect(rules.map((r) => r.name).sort()).toEqual([
+        "prod-database-storage-at-limit",
+        "prod-database-storage-near-limit",
+      ]);
+      expect(JSON.parse(String(rule("prod-database-storage-at-limit").event_pattern))).toEqual({
+        source: ["aws.rds"],
+        "detail-type": ["RDS DB Instance Event"],
+        detail: {
+          SourceIdentifier: ["prod-db"],
+          EventID: ["RDS-EVENT-0007", "RDS-EVENT-0223", "RDS-EVENT-0224"],
+        },
+      });
+      expect(
+        JSON.parse(String(rule("prod-database-storage-near-limit").event_pattern)).detail.EventID,
+      ).toEqual(["RDS-EVENT-0225"]);
+      expect(Object.keys(returned.storageEvents!)).toEqual(["atLimit", "nearLimit"]);
+    });
+
+    test("each rule targets the regional alarm topic with a one-line message", () => {
+      const targets = Object.values(resources(j, "aws_cloudwatch_event_target")) as any[];
+      expect(targets).toHaveLength(2);
+      for (const target of targets) {
+        expect(target.arn).toBe(ref(j, "aws_sns_topic", "alarms_topic", "arn"));
+        expect(target.input_transformer.input_paths).toEqual({
+          db: "$.detail.SourceIdentifier",
+          event: "$.detail.EventID",
+          message: "$.detail.Message",
+        });
+      }
+      expect(targets.map((t) => JSON.parse(t.input_transformer.input_template))).toEqual([
+        "CRITICAL <db> <event>: <message> (raise maxAllocatedStorageGb above 500 GiB or free space now)",
+        "WARNING <db> <event>: <message> (raise maxAllocatedStorageGb above 500 GiB before autoscaling stops)",
+      ]);
+    });
+  });
+
+  test("without storage autoscaling: no event rules, free storage below 10% of the allocation", () => {
+    expect(resources(json, "aws_cloudwatch_event_rule")).toEqual({});
+    expect(returned.storageEvents).toBeUndefined();
+  });
+
+  test("fails when the autoscaling ceiling is below the allocation", () => {
+    const s = setup();
+    expect(
+      rejectionLines(() =>
+        s.alarms.watchDatabase({ ...DATABASE, maxAllocatedStorageGb: 50 }, { id: "db" }),
+      ),
+    ).toEqual([
+      "test/alarms/database-db: maxAllocatedStorageGb: received 50; expected a number of GiB known at synthesis, at least allocatedStorageGb (100)",
+    ]);
   });
 
   test("thresholds follow the database: storage and a burstable class", () => {
