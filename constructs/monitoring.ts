@@ -26,6 +26,9 @@ export type { AlertThresholds, HttpMetricNames } from "./private/monitoring-rule
 /** The pinned chart: kube-prometheus-stack 75.15.1 (Prometheus Operator v0.83.0). */
 export const MONITORING_CHART_VERSION = "75.15.1";
 
+/** busybox of the CRD upgrade job (it decompresses the chart's CRDs): pinned, not `latest`. */
+const BUSYBOX_TAG = "1.37.0";
+
 /**
  * Name of Alertmanager's service account. With an SNS receiver, the IRSA role that may publish
  * (trust subject `system:serviceaccount:<namespace>:alertmanager`) is annotated on it.
@@ -378,6 +381,40 @@ export class Monitoring extends Construct {
       namespace: this.namespace,
       timeoutSeconds: 900,
       values: {
+        // Helm installs crds/ only on the first install: on every install, upgrade and rollback
+        // the chart's own hook Job first server-side applies the CRDs of this chart version, so
+        // a chart bump never runs the new operator against old CRDs (README "Upgrading").
+        crds: {
+          enabled: true,
+          upgradeJob: {
+            enabled: true,
+            // The CRDs were created by Helm from crds/: take over the fields it owns.
+            forceConflicts: true,
+            image: {
+              // The chart's default is busybox:latest: pin it.
+              busybox: { registry: "docker.io", repository: "busybox", tag: BUSYBOX_TAG },
+              // "": kubectl of the cluster's own Kubernetes version (the chart's default).
+              kubectl: { registry: "registry.k8s.io", repository: "kubectl", tag: "" },
+            },
+            resources: {
+              requests: { cpu: "50m", memory: "64Mi" },
+              limits: { memory: "256Mi" },
+            },
+            // Pod Security "restricted" (the chart's defaults, stated so a chart change shows).
+            podSecurityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              fsGroup: 65534,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containerSecurityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
+          },
+        },
         // EKS runs the control plane: its components cannot be scraped, so their targets and
         // default alerts would only report "down". kube-proxy binds its metrics to localhost.
         kubeControllerManager: { enabled: false },

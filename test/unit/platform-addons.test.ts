@@ -623,6 +623,40 @@ describe("Monitoring", () => {
     expect(v.alertmanager.alertmanagerSpec.replicas).toBe(1);
   });
 
+  test("a chart bump upgrades the operator's CRDs first: the chart's CRD upgrade job, pinned images", () => {
+    // kube-prometheus-stack 75.15.1 charts/crds/templates/upgrade/job.yaml: a pre-install,
+    // pre-upgrade and pre-rollback hook that server-side applies the CRDs of the chart version.
+    expect(values.crds).toEqual({
+      enabled: true,
+      upgradeJob: {
+        enabled: true,
+        // the CRDs were created by Helm (crds/): take over the fields it owns
+        forceConflicts: true,
+        image: {
+          busybox: { registry: "docker.io", repository: "busybox", tag: "1.37.0" },
+          // tag "": the chart picks kubectl of the cluster's own Kubernetes version
+          kubectl: { registry: "registry.k8s.io", repository: "kubectl", tag: "" },
+        },
+        resources: {
+          requests: { cpu: "50m", memory: "64Mi" },
+          limits: { memory: "256Mi" },
+        },
+        podSecurityContext: {
+          runAsNonRoot: true,
+          runAsUser: 65534,
+          runAsGroup: 65534,
+          fsGroup: 65534,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containerSecurityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+      },
+    });
+  });
+
   test("EKS-managed control-plane components are not scraped", () => {
     for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
       expect(values[component]).toEqual({ enabled: false });
