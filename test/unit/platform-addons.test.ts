@@ -5,6 +5,7 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import {
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+  LOAD_BALANCER_CONTROLLER_CRDS,
   LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
   LoadBalancerController,
   validateLoadBalancerControllerProps,
@@ -200,6 +201,25 @@ describe("LoadBalancerController", () => {
           expected: "an exact chart version such as 1.2.3 (no ranges, no 'latest', no leading 'v')",
         },
       ]);
+    },
+  );
+
+  test("fails when the chart version's CRDs are not the ones the clusters have (Helm never upgrades crds/)", () => {
+    expect(() => loadBalancerController({ chartVersion: "1.13.6" })).toThrow(
+      'test/lbc: chartVersion: received "1.13.6"; expected a chart version whose crds/crds.yaml is the one the clusters have (sha256 ac851d9c697da3ce636aafea89233ab59f0e4d5457bf22570dbd83de84c6570d, shipped by charts 1.13.0, 1.13.1, 1.13.2, 1.13.3, 1.13.4, 1.13.5): Helm installs crds/ only on the first install; apply the new version\'s CRDs first and record them in LOAD_BALANCER_CONTROLLER_CRDS (README "Upgrading", "CRDs of charts")',
+    );
+  });
+
+  test("the default chart version ships the recorded CRDs", () => {
+    expect(LOAD_BALANCER_CONTROLLER_CRDS.chartVersions).toContain(
+      LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+    );
+  });
+
+  test.each(["1.13.0", "1.13.1", "1.13.2", "1.13.4", "1.13.5"])(
+    "chart %s ships the same CRDs as 1.13.3 (eks-charts stable/aws-load-balancer-controller/crds/crds.yaml)",
+    (chartVersion) => {
+      expect(validateLoadBalancerControllerProps({ ...LBC_PROPS, chartVersion })).toEqual([]);
     },
   );
 
