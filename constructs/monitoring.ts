@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
 import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
 import {
   AWS_REGION,
@@ -86,7 +87,11 @@ export interface MonitoringProps {
   readonly httpMetrics?: HttpMetricNames;
   /** Days Prometheus keeps samples. @default 15 in production, 7 in development */
   readonly retentionDays?: number;
-  /** Size of each Prometheus volume in GiB (retention by size stops at 90% of it). @default 50 in production, 20 in development */
+  /**
+   * Size of each Prometheus volume in GiB (retention by size stops at 90% of it). PVCs never grow
+   * with it: the plan refuses a size other than the existing volumes' (README "Upgrading",
+   * "Prometheus storage"). @default 50 in production, 20 in development
+   */
   readonly storageGb?: number;
   /**
    * Existing StorageClass for the Prometheus volumes (its parameters decide encryption).
@@ -308,6 +313,8 @@ export class Monitoring extends Construct {
   readonly storageClass?: StorageClassV1;
   /** StorageClass of the Prometheus volumes. */
   readonly storageClassName: string;
+  /** The Prometheus volumes (PVCs) as the plan reads them: their size must equal `storageGb`. */
+  readonly prometheusVolumes: DataKubernetesResources;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -528,7 +535,36 @@ export class Monitoring extends Construct {
         },
       },
     });
+
+    this.prometheusVolumes = new DataKubernetesResources(this, "prometheus-volumes", {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: this.namespace,
+      labelSelector: `operator.prometheus.io/name=${this.releaseName}-prometheus`,
+    });
+    this.release.addOverride("lifecycle.precondition", [
+      volumeSizeCheck(this.node.path, namespaceName, this.prometheusVolumes.fqn, storageGb),
+    ]);
   }
+}
+
+/**
+ * Refuses, at plan time, a storageGb other than the capacity of the existing Prometheus volumes:
+ * a StatefulSet never resizes the PVCs of its volumeClaimTemplates, so a larger size would change
+ * only the template while retentionSize outgrew the disk, and a volume never shrinks. The PVCs
+ * are read in the plan (none on a new cluster; a claim still pending has no capacity yet).
+ */
+function volumeSizeCheck(path: string, namespace: string, volumes: string, storageGb: number) {
+  const size = `${storageGb}Gi`;
+  return {
+    condition: `\${alltrue([for pvc in ${volumes}.objects : try(pvc.status.capacity.storage, "${size}") == "${size}"])}`,
+    // raw Terraform (an override): snake_case
+    error_message: [
+      `Monitoring ${path}: storageGb ${storageGb} (${size}) is not the size of the existing Prometheus volumes, and the Prometheus Operator never resizes them (volumes cannot shrink at all).`,
+      `To grow them: patch each PVC to ${size} (kubectl -n ${namespace} get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n ${namespace} patch pvc <name> -p '{"spec":{"resources":{"requests":{"storage":"${size}"}}}}'),`,
+      `wait until each reports capacity ${size}, delete the StatefulSet but not its pods (kubectl -n ${namespace} delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.`,
+    ].join(" "),
+  };
 }
 
 /** The Alertmanager receiver named after its severity. */

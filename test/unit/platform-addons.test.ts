@@ -607,6 +607,32 @@ describe("Monitoring", () => {
     expect(spec.resources.limits.memory).toBe("4Gi");
   });
 
+  test("Prometheus volumes can grow: the StorageClass allows volume expansion", () => {
+    expect(only(json, "kubernetes_storage_class_v1").allow_volume_expansion).toBe(true);
+  });
+
+  test("the plan refuses a storageGb other than the size of the existing Prometheus volumes", () => {
+    // The operator labels the PVCs of its StatefulSet with the Prometheus resource's name.
+    const [name, pvcs] = Object.entries(json.data?.kubernetes_resources ?? {})[0];
+    const [ns] = Object.keys(resources(json, "kubernetes_namespace_v1"));
+    expect(pvcs).toMatchObject({
+      api_version: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: `\${kubernetes_namespace_v1.${ns}.metadata[0].name}`,
+      label_selector: "operator.prometheus.io/name=kube-prometheus-stack-prometheus",
+    });
+    expect(release.lifecycle.precondition).toEqual([
+      {
+        condition: `\${alltrue([for pvc in data.kubernetes_resources.${name}.objects : try(pvc.status.capacity.storage, "50Gi") == "50Gi"])}`,
+        error_message: [
+          "Monitoring test/monitoring: storageGb 50 (50Gi) is not the size of the existing Prometheus volumes, and the Prometheus Operator never resizes them (volumes cannot shrink at all).",
+          'To grow them: patch each PVC to 50Gi (kubectl -n monitoring get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n monitoring patch pvc <name> -p \'{"spec":{"resources":{"requests":{"storage":"50Gi"}}}}\'),',
+          "wait until each reports capacity 50Gi, delete the StatefulSet but not its pods (kubectl -n monitoring delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.",
+        ].join(" "),
+      },
+    ]);
+  });
+
   test("Prometheus volumes are encrypted: own gp3 StorageClass with encrypted=true", () => {
     expect(only(json, "kubernetes_storage_class_v1")).toMatchObject({
       metadata: { name: "monitoring-encrypted-gp3" },
