@@ -105,6 +105,19 @@ function majorOf(engineVersion: string): number {
 }
 
 /**
+ * Refuses a major downgrade at plan time: RDS cannot downgrade an engine, and only the plan knows
+ * the running version. Checked against the planned `engine_version_actual`, which keeps the
+ * version RDS reports until the apply (unknown on creation, so a new instance is checked after).
+ */
+function majorDowngradeRefusal(identifier: string, major: number) {
+  const running = 'tonumber(split(".", self.engine_version_actual)[0])';
+  return {
+    condition: `\${${running} <= ${major}}`,
+    errorMessage: `Database ${identifier}: engineVersion ${major} is below the running PostgreSQL \${self.engine_version_actual}; RDS cannot downgrade a major version (restore a snapshot taken before the upgrade into a new instance instead).`,
+  };
+}
+
+/**
  * Every problem with database props, with field paths named as the props. Shared with the
  * environment-file validation so both say the same thing.
  */
@@ -235,6 +248,10 @@ export function validateDatabaseProps(props: DatabaseValidationInput): Problem[]
  * TLS enforced, IAM authentication on, slow queries and upgrades logged to CloudWatch, gp3 with
  * storage autoscaling, fixed backup and maintenance windows. The master password is generated and
  * rotated by RDS in Secrets Manager; it never appears in the configuration or the state.
+ *
+ * A major upgrade (`engineVersion` "16" to "17") happens in the one apply of its reviewed plan:
+ * changes apply immediately in every tier, and a parameter group of the new family replaces the
+ * old one create-before-destroy. The plan refuses a major downgrade.
  *
  * Production tier: Multi-AZ, deletion protection, at least 7 days of backups kept after deletion,
  * a final snapshot, Performance Insights, enhanced monitoring and `prevent_destroy` on the
@@ -376,6 +393,11 @@ export class Database extends Construct {
       // Minor versions move automatically; a major upgrade happens only when engineVersion says so.
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: true,
+      // Every tier: a change is made when its reviewed plan is applied, never queued for the
+      // maintenance window. Queued, a major upgrade keeps the old parameter group attached and
+      // the apply fails deleting it (InvalidDBParameterGroupState); any queued change leaves the
+      // state disagreeing with AWS and fires unwatched in the window (README "Upgrading").
+      applyImmediately: true,
       instanceClass: props.instanceClass,
       parameterGroupName: this.parameterGroup.name,
       dbName: props.databaseName ?? "app",
@@ -414,7 +436,10 @@ export class Database extends Construct {
       monitoringRoleArn: this.monitoringRole?.arn,
 
       tags: { Name: identifier },
-      lifecycle: production ? { preventDestroy: true } : undefined,
+      lifecycle: {
+        preventDestroy: production ? true : undefined,
+        postcondition: [majorDowngradeRefusal(identifier, majorOf(props.engineVersion))],
+      },
       // RDS checks the role's permissions when monitoring is turned on; the log groups must exist
       // before the first export.
       dependsOn: [

@@ -71,6 +71,7 @@ export {
   LoadBalancerController,
   validateLoadBalancerControllerProps,
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+  LOAD_BALANCER_CONTROLLER_CRDS,
   LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
   type LoadBalancerControllerProps,
 } from "./load-balancer-controller";

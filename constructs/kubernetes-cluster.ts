@@ -600,6 +600,10 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
         nodeGroupName: group,
         nodeRoleArn: this.nodeRole.arn,
         subnetIds: props.network.privateSubnetIds,
+        // The nodes follow the control plane: a kubernetesVersion bump upgrades the cluster, then
+        // (the group depends on it) rolls the nodes onto the new minor's AMI, as terraform-aws-eks
+        // does. Without it a node group stays on the minor it was created with.
+        version: this.cluster.version,
         amiType: options.instanceTypes.some(isArm)
           ? "AL2023_ARM_64_STANDARD"
           : "AL2023_x86_64_STANDARD",

@@ -14,6 +14,18 @@ import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/v
 export const LOAD_BALANCER_CONTROLLER_CHART_VERSION = "1.13.3";
 
 /**
+ * The CRDs the clusters have: `stable/aws-load-balancer-controller/crds/crds.yaml` of eks-charts
+ * (IngressClassParams, TargetGroupBinding), by its sha256, and the chart versions that ship
+ * exactly that file (checked at each version's commit in aws/eks-charts). Helm installs `crds/`
+ * only on the first install and never upgrades it, so the chart may move only between these
+ * versions; another version's CRDs are applied first, then recorded here (README "Upgrading").
+ */
+export const LOAD_BALANCER_CONTROLLER_CRDS = {
+  sha256: "ac851d9c697da3ce636aafea89233ab59f0e4d5457bf22570dbd83de84c6570d",
+  chartVersions: ["1.13.0", "1.13.1", "1.13.2", "1.13.3", "1.13.4", "1.13.5"],
+} as const;
+
+/**
  * Where the controller's service account lives. The IRSA role's trust policy (infrastructure
  * stack) must name exactly this `system:serviceaccount:<namespace>:<name>` subject.
  */
@@ -35,7 +47,11 @@ export interface LoadBalancerControllerProps {
    * {@link LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT}.
    */
   readonly roleArn: string;
-  /** Chart version; must stay on the 1.13 line the shipped IAM policy was published for. @default "1.13.3" */
+  /**
+   * Chart version; must stay on the 1.13 line the shipped IAM policy was published for, and ship
+   * the CRDs the clusters have ({@link LOAD_BALANCER_CONTROLLER_CRDS}).
+   * @default "1.13.3"
+   */
   readonly chartVersion?: string;
 }
 
@@ -76,6 +92,13 @@ export function validateLoadBalancerControllerProps(props: LoadBalancerControlle
       "chartVersion",
       version,
       `a ${line}.x chart version: constructs/policies/aws-load-balancer-controller.json is the IAM policy published for controller ${LOAD_BALANCER_CONTROLLER_POLICY_VERSION}; replace it with the new release's policy before moving the chart to another line`,
+    );
+    const crds = LOAD_BALANCER_CONTROLLER_CRDS;
+    p.check(
+      (crds.chartVersions as readonly string[]).includes(version),
+      "chartVersion",
+      version,
+      `a chart version whose crds/crds.yaml is the one the clusters have (sha256 ${crds.sha256}, shipped by charts ${crds.chartVersions.join(", ")}): Helm installs crds/ only on the first install; apply the new version's CRDs first and record them in LOAD_BALANCER_CONTROLLER_CRDS (README "Upgrading", "CRDs of charts")`,
     );
   }
   return [...p.problems];

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
 import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
 import {
   AWS_REGION,
@@ -25,6 +26,9 @@ export type { AlertThresholds, HttpMetricNames } from "./private/monitoring-rule
 
 /** The pinned chart: kube-prometheus-stack 75.15.1 (Prometheus Operator v0.83.0). */
 export const MONITORING_CHART_VERSION = "75.15.1";
+
+/** busybox of the CRD upgrade job (it decompresses the chart's CRDs): pinned, not `latest`. */
+const BUSYBOX_TAG = "1.37.0";
 
 /**
  * Name of Alertmanager's service account. With an SNS receiver, the IRSA role that may publish
@@ -77,7 +81,11 @@ export interface MonitoringProps {
   readonly httpMetrics?: HttpMetricNames;
   /** Days Prometheus keeps samples. @default 15 in production, 7 in development */
   readonly retentionDays?: number;
-  /** Size of each Prometheus volume in GiB (retention by size stops at 90% of it). @default 50 in production, 20 in development */
+  /**
+   * Size of each Prometheus volume in GiB (retention by size stops at 90% of it). PVCs never grow
+   * with it: the plan refuses a size other than the existing volumes' (README "Upgrading",
+   * "Prometheus storage"). @default 50 in production, 20 in development
+   */
   readonly storageGb?: number;
   /**
    * Existing StorageClass for the Prometheus volumes (its parameters decide encryption).
@@ -309,6 +317,8 @@ export class Monitoring extends Construct {
   readonly storageClass?: StorageClassV1;
   /** StorageClass of the Prometheus volumes. */
   readonly storageClassName: string;
+  /** The Prometheus volumes (PVCs) as the plan reads them: their size must equal `storageGb`. */
+  readonly prometheusVolumes: DataKubernetesResources;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -373,6 +383,40 @@ export class Monitoring extends Construct {
       namespace: this.namespace,
       timeoutSeconds: 900,
       values: {
+        // Helm installs crds/ only on the first install: on every install, upgrade and rollback
+        // the chart's own hook Job first server-side applies the CRDs of this chart version, so
+        // a chart bump never runs the new operator against old CRDs (README "Upgrading").
+        crds: {
+          enabled: true,
+          upgradeJob: {
+            enabled: true,
+            // The CRDs were created by Helm from crds/: take over the fields it owns.
+            forceConflicts: true,
+            image: {
+              // The chart's default is busybox:latest: pin it.
+              busybox: { registry: "docker.io", repository: "busybox", tag: BUSYBOX_TAG },
+              // "": kubectl of the cluster's own Kubernetes version (the chart's default).
+              kubectl: { registry: "registry.k8s.io", repository: "kubectl", tag: "" },
+            },
+            resources: {
+              requests: { cpu: "50m", memory: "64Mi" },
+              limits: { memory: "256Mi" },
+            },
+            // Pod Security "restricted" (the chart's defaults, stated so a chart change shows).
+            podSecurityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              fsGroup: 65534,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containerSecurityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
+          },
+        },
         // EKS runs the control plane: its components cannot be scraped, so their targets and
         // default alerts would only report "down". kube-proxy binds its metrics to localhost.
         kubeControllerManager: { enabled: false },
@@ -485,7 +529,36 @@ export class Monitoring extends Construct {
         },
       },
     });
+
+    this.prometheusVolumes = new DataKubernetesResources(this, "prometheus-volumes", {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: this.namespace,
+      labelSelector: `operator.prometheus.io/name=${this.releaseName}-prometheus`,
+    });
+    this.release.addOverride("lifecycle.precondition", [
+      volumeSizeCheck(this.node.path, namespaceName, this.prometheusVolumes.fqn, storageGb),
+    ]);
   }
+}
+
+/**
+ * Refuses, at plan time, a storageGb other than the capacity of the existing Prometheus volumes:
+ * a StatefulSet never resizes the PVCs of its volumeClaimTemplates, so a larger size would change
+ * only the template while retentionSize outgrew the disk, and a volume never shrinks. The PVCs
+ * are read in the plan (none on a new cluster; a claim still pending has no capacity yet).
+ */
+function volumeSizeCheck(path: string, namespace: string, volumes: string, storageGb: number) {
+  const size = `${storageGb}Gi`;
+  return {
+    condition: `\${alltrue([for pvc in ${volumes}.objects : try(pvc.status.capacity.storage, "${size}") == "${size}"])}`,
+    // raw Terraform (an override): snake_case
+    error_message: [
+      `Monitoring ${path}: storageGb ${storageGb} (${size}) is not the size of the existing Prometheus volumes, and the Prometheus Operator never resizes them (volumes cannot shrink at all).`,
+      `To grow them: patch each PVC to ${size} (kubectl -n ${namespace} get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n ${namespace} patch pvc <name> -p '{"spec":{"resources":{"requests":{"storage":"${size}"}}}}'),`,
+      `wait until each reports capacity ${size}, delete the StatefulSet but not its pods (kubectl -n ${namespace} delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.`,
+    ].join(" "),
+  };
 }
 
 /** The Alertmanager receiver named after its severity. */

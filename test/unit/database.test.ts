@@ -316,7 +316,7 @@ describe("Database secure defaults (production tier)", () => {
   });
 
   test("production: prevent_destroy on the instance and its key", () => {
-    expect(instance.lifecycle).toEqual({ prevent_destroy: true });
+    expect(instance.lifecycle).toMatchObject({ prevent_destroy: true });
     expect(resources(json, "aws_kms_key")[keyName].lifecycle).toEqual({ prevent_destroy: true });
   });
 
@@ -391,7 +391,7 @@ describe("Database development tier", () => {
   });
 
   test("no prevent_destroy on the instance or its keys", () => {
-    expect(instance.lifecycle).toBeUndefined();
+    expect((instance.lifecycle as { prevent_destroy?: boolean }).prevent_destroy).toBeUndefined();
     const key = nameOf(json, "aws_kms_key", "database_key");
     expect(resources(json, "aws_kms_key")[key].lifecycle).toBeUndefined();
     const logKey = nameOf(json, "aws_kms_key", "database_log-key");
@@ -585,5 +585,38 @@ describe("Database validation", () => {
         allocatedStorageGb: 100,
       }).map((p) => `${p.field}: ${p.expected}`),
     ).toEqual(["engineVersion: a literal version (the parameter group family is derived from it)"]);
+  });
+});
+
+describe.each(["production", "development"] as const)("Database upgrades (%s tier)", (tier) => {
+  const { json } = database({ tier, engineVersion: "17" });
+  const instance = only(json, "aws_db_instance");
+
+  test("changes apply when the plan is applied, never queued for the maintenance window", () => {
+    expect(instance.apply_immediately).toBe(true);
+  });
+
+  test("a major upgrade is allowed, with a parameter group of the new family swapped create-before-destroy", () => {
+    expect(instance.allow_major_version_upgrade).toBe(true);
+    const group = only(json, "aws_db_parameter_group");
+    expect(group).toMatchObject({
+      family: "postgres17",
+      name_prefix: "prod-app-postgres17-",
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(group.name).toBeUndefined();
+  });
+
+  test("the plan refuses a major downgrade below the running version", () => {
+    expect(instance.lifecycle).toMatchObject({
+      postcondition: [
+        {
+          condition: '${tonumber(split(".", self.engine_version_actual)[0]) <= 17}',
+          error_message: expect.stringContaining(
+            "Database prod-app: engineVersion 17 is below the running PostgreSQL ${self.engine_version_actual}; RDS cannot downgrade a major version",
+          ),
+        },
+      ],
+    });
   });
 });

@@ -242,6 +242,12 @@ describe("KubernetesCluster secure defaults", () => {
     expect(group.remote_access).toBeUndefined();
   });
 
+  test("node groups follow the control plane's Kubernetes version (a minor upgrade rolls the nodes)", () => {
+    const [name] = Object.keys(resources(json, "aws_eks_cluster"));
+    const group = Object.values(resources(json, "aws_eks_node_group"))[0];
+    expect(group.version).toBe(`\${aws_eks_cluster.${name}.version}`);
+  });
+
   test("Graviton instance types get the ARM AMI", () => {
     const { json: arm } = cluster({
       nodeGroups: { arm: { instanceTypes: ["m7g.large"], minSize: 1, maxSize: 2, desiredSize: 1 } },

@@ -5,6 +5,7 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import {
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+  LOAD_BALANCER_CONTROLLER_CRDS,
   LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
   LoadBalancerController,
   validateLoadBalancerControllerProps,
@@ -200,6 +201,25 @@ describe("LoadBalancerController", () => {
           expected: "an exact chart version such as 1.2.3 (no ranges, no 'latest', no leading 'v')",
         },
       ]);
+    },
+  );
+
+  test("fails when the chart version's CRDs are not the ones the clusters have (Helm never upgrades crds/)", () => {
+    expect(() => loadBalancerController({ chartVersion: "1.13.6" })).toThrow(
+      'test/lbc: chartVersion: received "1.13.6"; expected a chart version whose crds/crds.yaml is the one the clusters have (sha256 ac851d9c697da3ce636aafea89233ab59f0e4d5457bf22570dbd83de84c6570d, shipped by charts 1.13.0, 1.13.1, 1.13.2, 1.13.3, 1.13.4, 1.13.5): Helm installs crds/ only on the first install; apply the new version\'s CRDs first and record them in LOAD_BALANCER_CONTROLLER_CRDS (README "Upgrading", "CRDs of charts")',
+    );
+  });
+
+  test("the default chart version ships the recorded CRDs", () => {
+    expect(LOAD_BALANCER_CONTROLLER_CRDS.chartVersions).toContain(
+      LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+    );
+  });
+
+  test.each(["1.13.0", "1.13.1", "1.13.2", "1.13.4", "1.13.5"])(
+    "chart %s ships the same CRDs as 1.13.3 (eks-charts stable/aws-load-balancer-controller/crds/crds.yaml)",
+    (chartVersion) => {
+      expect(validateLoadBalancerControllerProps({ ...LBC_PROPS, chartVersion })).toEqual([]);
     },
   );
 
@@ -541,6 +561,32 @@ describe("Monitoring", () => {
     expect(spec.resources.limits.memory).toBe("4Gi");
   });
 
+  test("Prometheus volumes can grow: the StorageClass allows volume expansion", () => {
+    expect(only(json, "kubernetes_storage_class_v1").allow_volume_expansion).toBe(true);
+  });
+
+  test("the plan refuses a storageGb other than the size of the existing Prometheus volumes", () => {
+    // The operator labels the PVCs of its StatefulSet with the Prometheus resource's name.
+    const [name, pvcs] = Object.entries(json.data?.kubernetes_resources ?? {})[0];
+    const [ns] = Object.keys(resources(json, "kubernetes_namespace_v1"));
+    expect(pvcs).toMatchObject({
+      api_version: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: `\${kubernetes_namespace_v1.${ns}.metadata[0].name}`,
+      label_selector: "operator.prometheus.io/name=kube-prometheus-stack-prometheus",
+    });
+    expect(release.lifecycle.precondition).toEqual([
+      {
+        condition: `\${alltrue([for pvc in data.kubernetes_resources.${name}.objects : try(pvc.status.capacity.storage, "50Gi") == "50Gi"])}`,
+        error_message: [
+          "Monitoring test/monitoring: storageGb 50 (50Gi) is not the size of the existing Prometheus volumes, and the Prometheus Operator never resizes them (volumes cannot shrink at all).",
+          'To grow them: patch each PVC to 50Gi (kubectl -n monitoring get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n monitoring patch pvc <name> -p \'{"spec":{"resources":{"requests":{"storage":"50Gi"}}}}\'),',
+          "wait until each reports capacity 50Gi, delete the StatefulSet but not its pods (kubectl -n monitoring delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.",
+        ].join(" "),
+      },
+    ]);
+  });
+
   test("Prometheus volumes are encrypted: own gp3 StorageClass with encrypted=true", () => {
     expect(only(json, "kubernetes_storage_class_v1")).toMatchObject({
       metadata: { name: "monitoring-encrypted-gp3" },
@@ -575,6 +621,40 @@ describe("Monitoring", () => {
     });
     expect(v.prometheus.podDisruptionBudget.enabled).toBe(false);
     expect(v.alertmanager.alertmanagerSpec.replicas).toBe(1);
+  });
+
+  test("a chart bump upgrades the operator's CRDs first: the chart's CRD upgrade job, pinned images", () => {
+    // kube-prometheus-stack 75.15.1 charts/crds/templates/upgrade/job.yaml: a pre-install,
+    // pre-upgrade and pre-rollback hook that server-side applies the CRDs of the chart version.
+    expect(values.crds).toEqual({
+      enabled: true,
+      upgradeJob: {
+        enabled: true,
+        // the CRDs were created by Helm (crds/): take over the fields it owns
+        forceConflicts: true,
+        image: {
+          busybox: { registry: "docker.io", repository: "busybox", tag: "1.37.0" },
+          // tag "": the chart picks kubectl of the cluster's own Kubernetes version
+          kubectl: { registry: "registry.k8s.io", repository: "kubectl", tag: "" },
+        },
+        resources: {
+          requests: { cpu: "50m", memory: "64Mi" },
+          limits: { memory: "256Mi" },
+        },
+        podSecurityContext: {
+          runAsNonRoot: true,
+          runAsUser: 65534,
+          runAsGroup: 65534,
+          fsGroup: 65534,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containerSecurityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+      },
+    });
   });
 
   test("EKS-managed control-plane components are not scraped", () => {
