@@ -1,7 +1,16 @@
 import { Construct } from "constructs";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
-import { AWS_REGION, IAM_ROLE_ARN } from "./private/patterns";
+import {
+  AWS_REGION,
+  IAM_ROLE_ARN,
+  EKS_CLUSTER_NAME,
+  EKS_CLUSTER_NAME_EXPECTED,
+} from "./private/patterns";
+import {
+  restrictedPodSecurityContext,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+} from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import {
   isSupportedKubernetesVersion,
@@ -78,13 +87,7 @@ export interface ClusterAutoscalerProps {
  */
 export function validateClusterAutoscalerProps(props: ClusterAutoscalerProps): Problem[] {
   const p = new ProblemList();
-  checkPattern(
-    p,
-    "clusterName",
-    props.clusterName,
-    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
-    "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
-  );
+  checkPattern(p, "clusterName", props.clusterName, EKS_CLUSTER_NAME, EKS_CLUSTER_NAME_EXPECTED);
   checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
   if (!isToken(props.kubernetesVersion)) {
     p.check(
@@ -190,18 +193,8 @@ export class ClusterAutoscaler extends Construct {
           limits: { memory: "600Mi" },
         },
         // The image is distroless `nonroot` (UID 65532); restricted-compliant contexts.
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: 65532,
-          runAsGroup: 65532,
-          fsGroup: 65532,
-          seccompProfile: { type: "RuntimeDefault" },
-        },
-        containerSecurityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ["ALL"] },
-        },
+        securityContext: restrictedPodSecurityContext(65532),
+        containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
       },
     });
   }

@@ -10,6 +10,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EKS_CLUSTER_NAME, EKS_CLUSTER_NAME_EXPECTED } from "./private/patterns";
 import { encryptedLogGroup } from "./private/encrypted-log-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroupTagA as AutoscalingGroupTag } from "@cdktf/provider-aws/lib/autoscaling-group-tag";
@@ -158,7 +159,7 @@ function isArm(instanceType: string): boolean {
   return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 }
 
-/** EKS cluster and node group names: letters, digits, - and _, starting with a letter or digit. */
+/** EKS node group names: letters, digits, - and _, starting with a letter or digit. */
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,128}$/;
 
@@ -179,12 +180,7 @@ export function validateKubernetesClusterProps(
   const tier = props.tier ?? "production";
   const name = props.name;
   if (!isToken(name)) {
-    p.check(
-      name.length >= 1 && name.length <= 100 && EKS_NAME.test(name),
-      "name",
-      name,
-      "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
-    );
+    p.check(EKS_CLUSTER_NAME.test(name), "name", name, EKS_CLUSTER_NAME_EXPECTED);
     for (const [role, roleName] of Object.entries(roleNames(name))) {
       p.check(
         roleName.length <= MAX_ROLE_NAME_LENGTH,

@@ -7,7 +7,12 @@ import {
   checkPattern,
   EXACT_CHART_VERSION,
 } from "./private/addon-release";
-import { AWS_REGION, IAM_ROLE_ARN } from "./private/patterns";
+import {
+  AWS_REGION,
+  IAM_ROLE_ARN,
+  EKS_CLUSTER_NAME,
+  EKS_CLUSTER_NAME_EXPECTED,
+} from "./private/patterns";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 
 /** The pinned chart: 1.13.3 installs controller v2.13.3, whose published IAM policy we ship. */
@@ -61,13 +66,7 @@ export interface LoadBalancerControllerProps {
  */
 export function validateLoadBalancerControllerProps(props: LoadBalancerControllerProps): Problem[] {
   const p = new ProblemList();
-  checkPattern(
-    p,
-    "clusterName",
-    props.clusterName,
-    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
-    "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
-  );
+  checkPattern(p, "clusterName", props.clusterName, EKS_CLUSTER_NAME, EKS_CLUSTER_NAME_EXPECTED);
   checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
   checkPattern(
     p,

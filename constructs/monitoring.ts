@@ -19,6 +19,10 @@ import {
   type HttpMetricNames,
   type RuleGroup,
 } from "./private/monitoring-rules";
+import {
+  restrictedPodSecurityContext,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+} from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import type { Tier } from "./types";
 
@@ -403,18 +407,8 @@ export class Monitoring extends Construct {
               limits: { memory: "256Mi" },
             },
             // Pod Security "restricted" (the chart's defaults, stated so a chart change shows).
-            podSecurityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65534,
-              runAsGroup: 65534,
-              fsGroup: 65534,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            containerSecurityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ["ALL"] },
-            },
+            podSecurityContext: restrictedPodSecurityContext(65534),
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
           },
         },
         // EKS runs the control plane: its components cannot be scraped, so their targets and

@@ -6,7 +6,13 @@
 import publishedLoadBalancerControllerPolicy from "../policies/aws-load-balancer-controller.json";
 import { policyJson, type PolicyStatement } from "./iam";
 import { isToken } from "./validation";
-import { AWS_REGION, ROUTE53_ZONE_ID, SNS_TOPIC_ARN } from "./patterns";
+import {
+  AWS_REGION,
+  ROUTE53_ZONE_ID,
+  SNS_TOPIC_ARN,
+  EKS_CLUSTER_NAME,
+  EKS_CLUSTER_NAME_EXPECTED,
+} from "./patterns";
 
 /**
  * The controller release whose published IAM policy is shipped in
@@ -152,12 +158,7 @@ export function clusterAutoscalerPolicy(scope: ClusterAutoscalerPolicyScope): st
     if (!isToken(value) && !pattern.test(value))
       problems.push(`${field}: received ${JSON.stringify(value)}; expected ${expected}`);
   };
-  check(
-    "clusterName",
-    scope.clusterName,
-    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
-    "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit",
-  );
+  check("clusterName", scope.clusterName, EKS_CLUSTER_NAME, EKS_CLUSTER_NAME_EXPECTED);
   check("account", scope.account, /^\d{12}$/, "a 12-digit AWS account id");
   check("region", scope.region, AWS_REGION, "an AWS region such as eu-west-1");
   if (problems.length > 0) throw new Error(problems.join("\n"));

@@ -22,3 +22,8 @@ export const WILDCARD_HOST_NAME =
   /^(\*\.)?(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without the `/hostedzone/` prefix). */
 export const ROUTE53_ZONE_ID = /^Z[0-9A-Z]{1,31}$/;
+/** An EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit. */
+export const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+/** What {@link EKS_CLUSTER_NAME} accepts, in words (the expected part of a problem). */
+export const EKS_CLUSTER_NAME_EXPECTED =
+  "an EKS cluster name: 1-100 letters, digits, '-' and '_', starting with a letter or digit";

@@ -58,3 +58,24 @@ export function restrictedProblems(
   }
   return problems;
 }
+
+/**
+ * A container securityContext that passes `restricted` with a read-only root filesystem (the user
+ * comes from the pod's context).
+ */
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+} as const;
+
+/** A pod securityContext that passes `restricted`: non-root as `uid`, RuntimeDefault seccomp. */
+export function restrictedPodSecurityContext(uid: number): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
