@@ -491,9 +491,27 @@ export class Alarms extends Construct {
    */
   private alarmTopic(scope: Construct, region: string): AlarmTopic {
     const { account } = this.environment;
-    // RDS events reach EventBridge in the database's region, the environment's.
-    const regional = region === this.environment.region;
     const partition = partitionOf(region);
+    // Who publishes to the topic: CloudWatch alarms of this account, and in the environment's
+    // region (where RDS events reach EventBridge) the storage event rules of `watchDatabase`.
+    const publishers = [
+      {
+        sid: "CloudWatchAlarms",
+        topicSid: "CloudWatchAlarmsOfThisAccount",
+        service: "cloudwatch.amazonaws.com",
+        sourceArn: `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+      },
+      ...(region === this.environment.region
+        ? [
+            {
+              sid: "EventBridgeRules",
+              topicSid: "EventBridgeRulesOfThisAlarmSet",
+              service: "events.amazonaws.com",
+              sourceArn: `arn:${partition}:events:${region}:${account}:rule/${this.name}-*`,
+            },
+          ]
+        : []),
+    ];
     const topicName = `${this.name}-alarms`;
     const topicArn = `arn:${partition}:sns:${region}:${account}:${topicName}`;
     const key = new EncryptionKey(scope, "key", {
@@ -501,32 +519,16 @@ export class Alarms extends Construct {
       description: `Alarm notifications of ${this.name} (SNS topic ${topicName})`,
       alias: `${this.name}-alarms`,
       preventDestroy: this.tier === "production",
-      statements: [
-        {
-          Sid: "CloudWatchAlarmsPublishToTopic",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          // In a key policy "*" means "this key".
-          Resource: "*",
-          // SNS always passes the topic ARN as encryption context: only this topic's messages.
-          Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
-        },
-        ...(regional
-          ? [
-              {
-                Sid: "EventBridgeRulesPublishToTopic",
-                Effect: "Allow" as const,
-                Principal: { Service: "events.amazonaws.com" },
-                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-                Resource: "*",
-                Condition: {
-                  StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn },
-                },
-              },
-            ]
-          : []),
-      ],
+      // In a key policy "*" means "this key"; SNS always passes the topic ARN as encryption
+      // context, so each publisher may use it for this topic's messages only.
+      statements: publishers.map(({ sid, service }) => ({
+        Sid: `${sid}PublishToTopic`,
+        Effect: "Allow" as const,
+        Principal: { Service: service },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+      })),
     });
     // Distinct per topic: the display name is the sender of the confirmation and alarm e-mails.
     const suffix =
@@ -540,37 +542,17 @@ export class Alarms extends Construct {
     new SnsTopicPolicy(scope, "topic-policy", {
       arn: topic.arn,
       policy: policyJson([
-        {
-          Sid: "CloudWatchAlarmsOfThisAccount",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+        ...publishers.map(({ topicSid, service, sourceArn }) => ({
+          Sid: topicSid,
+          Effect: "Allow" as const,
+          Principal: { Service: service },
           Action: "sns:Publish",
           Resource: topic.arn,
           Condition: {
             StringEquals: { "aws:SourceAccount": account },
-            ArnLike: {
-              "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
-            },
+            ArnLike: { "aws:SourceArn": sourceArn },
           },
-        },
-        // The RDS storage event rules of `watchDatabase` (named <name>-...) in this account.
-        ...(regional
-          ? [
-              {
-                Sid: "EventBridgeRulesOfThisAlarmSet",
-                Effect: "Allow" as const,
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sns:Publish",
-                Resource: topic.arn,
-                Condition: {
-                  StringEquals: { "aws:SourceAccount": account },
-                  ArnLike: {
-                    "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/${this.name}-*`,
-                  },
-                },
-              },
-            ]
-          : []),
+        })),
         {
           Sid: "DenyInsecureTransport",
           Effect: "Deny",

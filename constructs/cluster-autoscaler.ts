@@ -11,12 +11,8 @@ import {
   restrictedPodSecurityContext,
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
 } from "./private/pod-security";
-import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
-import {
-  isSupportedKubernetesVersion,
-  supportedKubernetesVersionsExpectation,
-  type KubernetesVersion,
-} from "./kubernetes-versions";
+import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { checkKubernetesVersion, type KubernetesVersion } from "./kubernetes-versions";
 
 /**
  * The pinned chart: kubernetes/autoscaler `cluster-autoscaler` 9.59.0 (tag
@@ -89,14 +85,7 @@ export function validateClusterAutoscalerProps(props: ClusterAutoscalerProps): P
   const p = new ProblemList();
   checkPattern(p, "clusterName", props.clusterName, EKS_CLUSTER_NAME, EKS_CLUSTER_NAME_EXPECTED);
   checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
-  if (!isToken(props.kubernetesVersion)) {
-    p.check(
-      isSupportedKubernetesVersion(props.kubernetesVersion),
-      "kubernetesVersion",
-      props.kubernetesVersion,
-      supportedKubernetesVersionsExpectation(props.kubernetesVersion),
-    );
-  }
+  checkKubernetesVersion(p, props.kubernetesVersion);
   checkPattern(
     p,
     "roleArn",

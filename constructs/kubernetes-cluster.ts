@@ -17,10 +17,9 @@ import { AutoscalingGroupTagA as AutoscalingGroupTag } from "@cdktf/provider-aws
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { EncryptionKey } from "./encryption-key";
 import {
-  isSupportedKubernetesVersion,
+  checkKubernetesVersion,
   KUBERNETES_SUPPORT_TYPES,
   kubernetesVersionWarning,
-  supportedKubernetesVersionsExpectation,
   todayUtc,
   type KubernetesSupportType,
   type KubernetesVersion,
@@ -190,14 +189,7 @@ export function validateKubernetesClusterProps(
       );
     }
   }
-  if (!isToken(props.kubernetesVersion)) {
-    p.check(
-      isSupportedKubernetesVersion(props.kubernetesVersion),
-      "kubernetesVersion",
-      props.kubernetesVersion,
-      supportedKubernetesVersionsExpectation(props.kubernetesVersion),
-    );
-  }
+  checkKubernetesVersion(p, props.kubernetesVersion);
   if (props.supportType !== undefined) {
     p.check(
       (KUBERNETES_SUPPORT_TYPES as readonly string[]).includes(props.supportType),

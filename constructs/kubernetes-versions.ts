@@ -10,6 +10,7 @@
  * Keep this table current: add a version when EKS releases it, and remove one once its extended
  * support has ended (synthesis warns about an environment on a version past its standard support).
  */
+import type { ProblemList } from "./private/validation";
 export const EKS_KUBERNETES_VERSIONS = {
   "1.32": {
     released: "2025-01-23",
@@ -83,6 +84,20 @@ export function supportedKubernetesVersionsExpectation(version: string): string 
   return (
     `a Kubernetes version EKS still creates clusters on: one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}` +
     (retired ? ` (${version} reached the end of extended support on ${retired})` : "")
+  );
+}
+
+/** Adds a problem at `field` when `version` is resolved and not one EKS creates clusters on. */
+export function checkKubernetesVersion(
+  p: ProblemList,
+  version: string,
+  field = "kubernetesVersion",
+): void {
+  p.checkValue(
+    version,
+    (v) => isSupportedKubernetesVersion(v),
+    field,
+    supportedKubernetesVersionsExpectation(version),
   );
 }
 
