@@ -16,18 +16,27 @@ import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/v
 import type { Tier } from "./types";
 
 export type { HelmValues } from "./private/helm-values";
-
-/** The two colours of a blue/green app, in the order they are always listed. */
-export const COLOURS = ["blue", "green"] as const;
-
-/** One of the two releases of an app. */
-export type Colour = (typeof COLOURS)[number];
-
-/** Name of the ALB action (and Ingress backend) that splits production traffic by weight. */
-export const WEIGHTED_ACTION_NAME = "blue-green";
-
-/** Name of the ALB action (and Ingress backend) that sends preview requests to the idle colour. */
-export const PREVIEW_ACTION_NAME = "preview";
+import {
+  COLOURS,
+  colourWeights,
+  otherColour,
+  PREVIEW_ACTION_NAME,
+  trafficAnnotations,
+  WEIGHTED_ACTION_NAME,
+  type Colour,
+} from "./private/traffic";
+export {
+  COLOURS,
+  colourWeights,
+  otherColour,
+  PREVIEW_ACTION_ANNOTATION,
+  PREVIEW_ACTION_NAME,
+  trafficAnnotations,
+  WEIGHTED_ACTION_ANNOTATION,
+  WEIGHTED_ACTION_NAME,
+  type Colour,
+  type TrafficState,
+} from "./private/traffic";
 
 /** The default ALB TLS policy: TLS 1.3 and 1.2 only, forward secrecy. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -328,22 +337,6 @@ const DNS_1123_EXPECTED =
 
 function isInteger(value: unknown, min: number, max: number): boolean {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
-}
-
-/** The colour that is not `stable`. */
-export function otherColour(colour: Colour): Colour {
-  return colour === "blue" ? "green" : "blue";
-}
-
-/** Traffic per colour: stable gets 100 - canaryWeight, the other colour canaryWeight. */
-export function colourWeights(release: Pick<ReleaseState, "stable" | "canaryWeight">): {
-  blue: number;
-  green: number;
-} {
-  const stableWeight = 100 - release.canaryWeight;
-  return release.stable === "blue"
-    ? { blue: stableWeight, green: release.canaryWeight }
-    : { blue: release.canaryWeight, green: stableWeight };
 }
 
 /** Whether the tier and props turn on the HPA and PDB. */
@@ -820,13 +813,6 @@ export class BlueGreenRelease extends Construct {
       });
     }
 
-    const targetGroup = (colour: Colour, weight: number) => ({
-      serviceName: this.serviceNames[colour],
-      servicePort,
-      weight,
-    });
-    const forward = (groups: ReturnType<typeof targetGroup>[]) =>
-      JSON.stringify({ type: "forward", forwardConfig: { targetGroups: groups } });
     const prefix = "alb.ingress.kubernetes.io";
     const backend = (action: string) => ({
       path: "/",
@@ -852,14 +838,8 @@ export class BlueGreenRelease extends Construct {
           [`${prefix}/healthcheck-path`]: props.healthPath,
           [`${prefix}/load-balancer-attributes`]:
             "routing.http.drop_invalid_header_fields.enabled=true",
-          // Both colours always listed, weight 0 included: the idle colour stays registered and
-          // health-checked, and a shift never creates or deletes a target group.
-          [`${prefix}/actions.${WEIGHTED_ACTION_NAME}`]: forward(
-            COLOURS.map((colour) => targetGroup(colour, this.weights[colour])),
-          ),
-          [`${prefix}/actions.${PREVIEW_ACTION_NAME}`]: forward([
-            targetGroup(this.idleColour, 100),
-          ]),
+          // weighted action over both colours, preview action to the idle colour
+          ...trafficAnnotations(name, servicePort, props.release),
           [`${prefix}/conditions.${PREVIEW_ACTION_NAME}`]: JSON.stringify([
             {
               field: "http-header",

@@ -117,6 +117,7 @@ export class WorkloadsStack extends TerraformStack {
           stable_colour: release.stableColour,
           idle_colour: release.idleColour,
           weights: release.weights,
+          versions: { blue: app.release.blue.version, green: app.release.green.version },
           release_names: release.releaseNames,
           service_names: release.serviceNames,
           preview: release.previewRoute,
