@@ -7,6 +7,7 @@ import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
 import { KUBERNETES_SUPPORT_TYPES } from "../constructs/kubernetes-versions";
 import { AWS_REGION } from "../constructs/private/patterns";
+import { DURATION, DURATION_EXPECTED } from "./duration";
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
@@ -171,6 +172,56 @@ const colour = z
   })
   .strict();
 
+const duration = z.string().regex(DURATION, DURATION_EXPECTED);
+
+// One HTTP check of a smoke gate: run against the preview route in verify, and the live and
+// preview routes during every bake.
+const httpCheck = z
+  .object({
+    path: z.string().regex(/^\/\S*$/, "an HTTP path starting with /"),
+    status: z.number().int("an integer").min(100).max(599).default(200),
+    body: z.string().min(1, "a non-empty substring of the response body").optional(),
+    maxLatency: duration.optional(),
+  })
+  .strict();
+
+// The release tool's gates for an app (DESIGN.md section 5).
+const gates = z
+  .object({
+    health: z
+      .object({
+        consecutive: count(1).max(100).default(3),
+        interval: duration.default("2s"),
+        timeout: duration.default("2m"),
+        requestTimeout: duration.default("5s"),
+      })
+      .strict()
+      .default({}),
+    smoke: z.array(httpCheck).default([]),
+    command: z
+      .object({ run: z.string().min(1, "a shell command"), timeout: duration.default("15m") })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+// How the release tool moves traffic for an app: canary steps and the bake after each.
+const rollout = z
+  .object({
+    steps: z
+      .array(z.number().int("an integer").min(1).max(99))
+      .min(1, "at least one canary step")
+      .refine((steps) => steps.every((w, i) => i === 0 || w > steps[i - 1]), {
+        message: "canary weights in increasing order, such as [5, 25, 50]",
+      })
+      .default([5]),
+    bake: duration.default("5m"),
+    bakeInterval: duration.default("10s"),
+  })
+  .strict()
+  .default({});
+
 const app = z
   .object({
     namespace: z.string(),
@@ -197,6 +248,8 @@ const app = z
       })
       .strict()
       .optional(),
+    gates,
+    rollout,
     release: z
       .object({
         stable: z.enum(["blue", "green"]),

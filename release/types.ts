@@ -121,8 +121,12 @@ export interface JournalEvent {
   readonly message?: string;
   /** For `run-started`: the options the run needs to be resumed. */
   readonly plan?: { readonly steps: readonly number[]; readonly bakeMs: number };
-  /** For `started`: the idle colour's entry before the start, to restore it exactly. */
-  readonly previousEntry?: Record<string, unknown>;
+  /** The stage of a `run` this event completes (`start`, `verify`, `shift 5`, `promote`...). */
+  readonly stage?: string;
+  /** For `started`: the idle colour's entry before the start (data and source text), to restore it exactly. */
+  readonly previousEntry?: { readonly data: Record<string, unknown>; readonly source: string };
+  /** For `rolled-back`: milliseconds from the failure to traffic restored on the Ingress. */
+  readonly trafficRestoredMs?: number;
 }
 
 /** Append-only release journal of one environment and app. */

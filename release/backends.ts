@@ -1,0 +1,60 @@
+/**
+ * Where the lock, journal, deployed state and Kubernetes API come from. Offline
+ * (`PLATFORM_OFFLINE=1`): files under `.release/` and the local state file of the offline
+ * backend. Normal: the environment's state bucket and the EKS cluster, with the deploy role.
+ * `PLATFORM_KUBE_API` (+ `PLATFORM_KUBE_TOKEN`, `PLATFORM_KUBE_CA_FILE`) points at another API
+ * server in either mode.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EnvironmentConfig } from "../config/schema";
+import { LocalDeployedState } from "./deployed-state";
+import { FileJournal } from "./file-journal";
+import { FileReleaseLock } from "./file-lock";
+import type { KubernetesAccess, ReleaseBackends } from "./types";
+
+/** Kubernetes access from `PLATFORM_KUBE_API`, when set. */
+export function kubernetesAccessFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): KubernetesAccess | undefined {
+  const server = env.PLATFORM_KUBE_API;
+  if (!server) return undefined;
+  const token = env.PLATFORM_KUBE_TOKEN ?? "";
+  return {
+    server,
+    caPem: env.PLATFORM_KUBE_CA_FILE ? readFileSync(env.PLATFORM_KUBE_CA_FILE, "utf8") : undefined,
+    token: async () => token,
+  };
+}
+
+/** The offline backends, rooted at `cwd` (the project folder). */
+export function offlineReleaseBackends(
+  env: Pick<EnvironmentConfig, "name">,
+  app: string,
+  cwd: string,
+): ReleaseBackends {
+  const stack = `${env.name}-workloads`;
+  const kubernetes = kubernetesAccessFromEnv();
+  return {
+    lock: new FileReleaseLock(join(cwd, ".release", `${env.name}-${app}.lock`)),
+    journal: new FileJournal(join(cwd, ".release", `${env.name}-${app}.jsonl`)),
+    deployedState: new LocalDeployedState(
+      join(cwd, "cdktf.out", "stacks", stack, `${stack}.tfstate`),
+    ),
+    kubernetes: async () => kubernetes,
+  };
+}
+
+/** The backends of the mode asked for. */
+export async function releaseBackends(
+  env: EnvironmentConfig,
+  app: string,
+  options: { readonly offline: boolean; readonly cwd: string },
+): Promise<ReleaseBackends> {
+  if (options.offline) return offlineReleaseBackends(env, app, options.cwd);
+  // loaded only in normal mode: the AWS SDK costs start-up time offline runs need not pay
+  const { awsReleaseBackends } = await import("./aws/backends");
+  const aws = awsReleaseBackends(env, app);
+  const override = kubernetesAccessFromEnv();
+  return override ? { ...aws, kubernetes: async () => override } : aws;
+}
