@@ -94,20 +94,10 @@ export class EnvironmentFile {
   startOnIdle(app: string, version: string): EnvironmentFile {
     const config = this.app(app);
     const entry = ["apps", app, "release", otherColour(config.release.stable)];
-    const [valuesFrom, valuesTo] = this.range(["apps", app, "values"], false);
-    const valuesNode = this.doc.getIn(["apps", app, "values"], true);
-    const valuesText =
-      valuesFrom !== undefined && isCollection(valuesNode) && valuesNode.flow
-        ? this.text.slice(valuesFrom, valuesTo)
-        : inline(config.values);
     return this.splice([
-      { path: [...entry, "version"], text: inline(version), value: version },
-      {
-        path: [...entry, "chart"],
-        text: inline(config.chart.version),
-        value: config.chart.version,
-      },
-      { path: [...entry, "values"], text: valuesText, value: config.values },
+      { path: [...entry, "version"], value: version },
+      { path: [...entry, "chart"], value: config.chart.version },
+      { path: [...entry, "values"], value: config.values },
     ]);
   }
 
@@ -118,23 +108,20 @@ export class EnvironmentFile {
     previous: { data: Record<string, unknown>; source?: string },
   ): EnvironmentFile {
     const path = ["apps", app, "release", colour];
-    return this.splice([
-      { path, text: previous.source ?? inline(previous.data), value: previous.data },
-    ]);
+    return this.splice([{ path, value: previous.data, source: previous.source }]);
   }
 
   /** `canaryWeight` set (shift, or 0 for a rollback during a canary). */
   withCanaryWeight(app: string, weight: number): EnvironmentFile {
-    const path = ["apps", app, "release", "canaryWeight"];
-    return this.splice([{ path, text: String(weight), value: weight }]);
+    return this.splice([{ path: ["apps", app, "release", "canaryWeight"], value: weight }]);
   }
 
   /** `stable` set to `colour` with `canaryWeight: 0` (promote, or rollback after a promote). */
   withStable(app: string, colour: Colour): EnvironmentFile {
     const release = ["apps", app, "release"];
     return this.splice([
-      { path: [...release, "stable"], text: colour, value: colour },
-      { path: [...release, "canaryWeight"], text: "0", value: 0 },
+      { path: [...release, "stable"], value: colour },
+      { path: [...release, "canaryWeight"], value: 0 },
     ]);
   }
 
@@ -152,13 +139,25 @@ export class EnvironmentFile {
 
   /**
    * Replaces the source text of nodes in place (everything else, comments and layout included,
-   * stays byte for byte), then checks each edited node parses to the intended value.
+   * stays byte for byte), then checks each edited node parses to the intended value. A value
+   * is written in the style of the node it replaces: one line for scalars and flow collections,
+   * indented block YAML for block collections; `source` (text taken from this file) verbatim.
    */
   private splice(
-    edits: readonly { path: string[]; text: string; value: unknown }[],
+    edits: readonly { path: string[]; value: unknown; source?: string }[],
   ): EnvironmentFile {
     const located = edits
-      .map((edit) => ({ ...edit, range: this.range(edit.path) }))
+      .map((edit) => {
+        const range = this.range(edit.path);
+        const node = this.doc.getIn(edit.path, true);
+        let text = edit.source;
+        if (text === undefined && isCollection(node) && !node.flow) {
+          const column = range[0] - this.text.lastIndexOf("\n", range[0] - 1) - 1;
+          const block = stringify(edit.value, { lineWidth: 0 }).trimEnd();
+          text = `${block.split("\n").join(`\n${" ".repeat(column)}`)}\n`;
+        }
+        return { range, text: text ?? inline(edit.value) };
+      })
       .sort((a, b) => b.range[0] - a.range[0]);
     let text = this.text;
     for (const { range, text: replacement } of located) {
@@ -166,8 +165,8 @@ export class EnvironmentFile {
     }
     const edited = new EnvironmentFile(this.path, text);
     for (const edit of edits) {
-      const got = edited.doc.getIn(edit.path);
       const json = (v: unknown) => JSON.stringify(isNode(v) ? v.toJSON() : v);
+      const got = edited.doc.getIn(edit.path);
       if (json(got) !== json(edit.value)) {
         throw new Error(
           `${this.path}: editing ${edit.path.join(".")} produced ${json(got)} instead of ${json(edit.value)}; nothing was written`,

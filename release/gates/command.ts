@@ -23,6 +23,8 @@ export function commandGate(command: string, timeoutMs: number, cwd: string): Ga
           shell: true,
           cwd,
           stdio: ["ignore", "pipe", "pipe"],
+          // its own process group: a timeout stops the shell and everything it started
+          detached: true,
           env: {
             ...process.env,
             PREVIEW_URL: context.target.baseUrl,
@@ -45,7 +47,11 @@ export function commandGate(command: string, timeoutMs: number, cwd: string): Ga
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
-          child.kill("SIGTERM");
+          try {
+            process.kill(-(child.pid ?? 0), "SIGTERM");
+          } catch {
+            child.kill("SIGTERM");
+          }
         }, timeoutMs);
         const finish = (verdict: "pass" | "fail", detail: string) => {
           clearTimeout(timer);
