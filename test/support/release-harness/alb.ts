@@ -77,7 +77,8 @@ type Action =
 
 type Condition = (req: IncomingMessage, host: string, path: string) => boolean;
 
-interface Rule {
+/** One listener rule. */
+export interface Rule {
   /** Key of the round-robin state: `<namespace>/<name>/<action>`. */
   readonly key: string;
   readonly actionName: string;
@@ -130,7 +131,11 @@ export class FakeAlb {
     return [...this.errors];
   }
 
-  private rules(): Rule[] {
+  /**
+   * Turns every changed Ingress into rules, as the controller does on each watch event (an
+   * Ingress it cannot reconcile keeps its last good rules). Returns the rules of all of them.
+   */
+  reconcile(): Rule[] {
     const rules: Rule[] = [];
     for (const ingress of this.ingresses()) {
       const { namespace, name, resourceVersion = "" } = ingress.metadata;
@@ -249,7 +254,7 @@ export class FakeAlb {
     const hostHeader = req.headers.host ?? "";
     const host = hostHeader.replace(/:\d+$/, "");
     const path = new URL(req.url ?? "/", "http://alb").pathname;
-    const rule = this.rules().find(
+    const rule = this.reconcile().find(
       (r) =>
         (!r.host || r.host.test(host)) &&
         r.path(path) &&

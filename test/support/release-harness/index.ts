@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import { basename, extname, join } from "node:path";
 import { parseEnvironment } from "../../../config/load";
 import type { EnvironmentConfig } from "../../../config/schema";
+import { formatProblem } from "../../../constructs/private/validation";
 import { DEFAULT_SSL_POLICY } from "../../../constructs/blue-green-release";
 import {
   COLOURS,
@@ -176,6 +177,7 @@ export async function startReleaseHarness(options: ReleaseHarnessOptions): Promi
         : undefined;
     },
   );
+  kube.watch(() => alb.reconcile());
   const [kubeApiUrl, albUrl] = await Promise.all([kube.listen(), alb.listen()]);
 
   const statePath = (stack: string) => join(options.stateDirectory, stack, `${stack}.tfstate`);
@@ -199,7 +201,9 @@ export async function startReleaseHarness(options: ReleaseHarnessOptions): Promi
     const { config, problems } = parseEnvironment(text, environment);
     if (!config) {
       return failed(
-        `invalid environment file ${environment}.yaml:\n${problems.map((p) => `│   ${p.field}: ${JSON.stringify(p.received)} (expected ${p.expected})`).join("\n")}`,
+        [`Invalid environment file ${environment}.yaml (synth failed):`]
+          .concat(problems.map((p) => `│   ${formatProblem(p)}`))
+          .join("\n"),
       );
     }
     if (applying.has(stack)) {
@@ -219,14 +223,9 @@ export async function startReleaseHarness(options: ReleaseHarnessOptions): Promi
           servers.namespace !== app.namespace ||
           servers.servicePort !== app.servicePort
         ) {
-          const colours = { blue: undefined, green: undefined } as unknown as Record<
-            Colour,
-            ColourServer
-          >;
-          for (const colour of COLOURS) {
-            colours[colour] =
-              servers?.colours[colour] ?? new ColourServer(name, colour, behaviourOf);
-          }
+          const colour = (c: Colour) =>
+            servers?.colours[c] ?? new ColourServer(name, c, behaviourOf);
+          const colours = { blue: colour("blue"), green: colour("green") };
           servers = { namespace: app.namespace, servicePort: app.servicePort, colours };
           apps.set(name, servers);
         }

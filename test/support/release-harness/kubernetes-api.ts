@@ -125,6 +125,7 @@ export class KubernetesApi {
   private readonly log: KubeRequest[] = [];
   private revision = 1000;
   private failure?: KubeApiFailure;
+  private readonly watchers: (() => void)[] = [];
   private readonly server: Server;
 
   constructor(private readonly token: string) {
@@ -160,6 +161,11 @@ export class KubernetesApi {
     this.failure = mode === true ? "unavailable" : mode === false ? undefined : mode;
   }
 
+  /** Calls `watcher` after every change of a stored Ingress (as a controller's watch would). */
+  watch(watcher: () => void): void {
+    this.watchers.push(watcher);
+  }
+
   /** A copy of an Ingress as stored. */
   get(namespace: string, name: string): Ingress | undefined {
     const object = this.objects.get(`${namespace}/${name}`);
@@ -189,7 +195,7 @@ export class KubernetesApi {
     const current = this.objects.get(key);
     const object = validate(next, namespace, name, current);
     if (current) {
-      // status is a subresource: main-resource writes keep it; so are the system fields
+      // status is a subresource: a write to the main resource keeps it
       object.status = structuredClone(current.status);
       if (equal(withoutSystemFields(object), withoutSystemFields(current))) {
         return { object: structuredClone(current), changed: false };
@@ -205,6 +211,7 @@ export class KubernetesApi {
     this.revision += 1;
     object.metadata.resourceVersion = String(this.revision);
     this.objects.set(key, object);
+    this.watchers.forEach((watcher) => watcher());
     return { object: structuredClone(object), changed: true };
   }
 
@@ -215,6 +222,7 @@ export class KubernetesApi {
       object.status = { loadBalancer: { ingress: [{ hostname }] } };
       this.revision += 1;
       object.metadata.resourceVersion = String(this.revision);
+      this.watchers.forEach((watcher) => watcher());
     }
   }
 
