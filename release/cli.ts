@@ -364,7 +364,8 @@ export async function releaseMain(
       message = `failed and rolled back: ${error.message}`;
     } else if (error instanceof RollbackFailed) {
       code = EXIT.rollbackFailed;
-      message = error.message;
+      stderr(error.message);
+      message = "ROLLBACK INCOMPLETE (see above)";
     } else {
       throw error;
     }

@@ -54,22 +54,23 @@ export class FileReleaseLock implements ReleaseLock {
 
   private held(info: LockInfo, ttlMs: number): HeldLock {
     let current = info;
-    const lock = this;
+    const location = this.location;
+    const read = () => this.read();
     return {
       get info() {
         return current;
       },
       async renew() {
-        const now = await lock.read();
-        if (now?.id !== current.id) throw lostLock(lock.location, now);
+        const now = await read();
+        if (now?.id !== current.id) throw lostLock(location, now);
         current = withExpiry(current, ttlMs);
-        const temporary = `${lock.location}.${randomBytes(4).toString("hex")}`;
+        const temporary = `${location}.${randomBytes(4).toString("hex")}`;
         writeFileSync(temporary, `${JSON.stringify(current, null, 2)}\n`);
-        renameSync(temporary, lock.location);
+        renameSync(temporary, location);
       },
       async release() {
-        const now = await lock.read();
-        if (now?.id === current.id) rmSync(lock.location, { force: true });
+        const now = await read();
+        if (now?.id === current.id) rmSync(location, { force: true });
       },
     };
   }

@@ -15,7 +15,8 @@ import {
   type Colour,
 } from "../constructs/private/traffic";
 import type { Deployer } from "./deploy";
-import { EnvironmentFile, ReleaseRefusal } from "./environment-file";
+import type { EnvironmentFile } from "./environment-file";
+import { ReleaseRefusal } from "./environment-file";
 import { bake, type BakeOutcome } from "./gates/bake";
 import { commandGate } from "./gates/command";
 import type { Gate, GateContext } from "./gates/gate";
