@@ -65,15 +65,24 @@ export function cachedCredentials(
   };
 }
 
+/** The SDK credential providers {@link environmentCredentials} builds on (a test seam). */
+export interface CredentialProviders {
+  readonly fromNodeProviderChain: typeof fromNodeProviderChain;
+  readonly fromTemporaryCredentials: typeof fromTemporaryCredentials;
+}
+
 /**
  * The credentials of an environment: the default chain, or `deployRoleArn` assumed from it
- * (STS in the environment's region, session `release-<env>`).
+ * (STS in the environment's region, session `release-<env>`), cached across clients.
  */
-export function environmentCredentials(env: ClientEnvironment): AwsCredentialsProvider {
-  const base = fromNodeProviderChain();
+export function environmentCredentials(
+  env: ClientEnvironment,
+  providers: CredentialProviders = { fromNodeProviderChain, fromTemporaryCredentials },
+): AwsCredentialsProvider {
+  const base = providers.fromNodeProviderChain();
   if (!env.deployRoleArn) return base;
   return cachedCredentials(
-    fromTemporaryCredentials({
+    providers.fromTemporaryCredentials({
       masterCredentials: base,
       params: { RoleArn: env.deployRoleArn, RoleSessionName: `release-${env.name}` },
       clientConfig: { region: env.region },
