@@ -102,6 +102,8 @@ export class S3Journal implements Journal {
             error,
           );
         }
+        // the SDK may retry a write whose first response was lost: then the event is there
+        if (isPreconditionFailed(error) && (await this.holds(key, body))) return;
         lastError = error;
       }
     }
@@ -110,6 +112,16 @@ export class S3Journal implements Journal {
       this.location,
       lastError,
     );
+  }
+
+  /** Whether `key` exists with exactly `body`. */
+  private async holds(key: string, body: string): Promise<boolean> {
+    try {
+      const output = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await bodyText(output, s3Url(this.bucket, key))) === body;
+    } catch {
+      return false; // whatever it is, it is not our event: write under a fresh key
+    }
   }
 
   /** {@inheritDoc Journal.read} */

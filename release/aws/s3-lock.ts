@@ -81,6 +81,8 @@ export function parseLockInfo(text: string, url: string): LockInfo {
   return parsed.data;
 }
 
+const CONFLICT = "S3 reported a conflicting conditional write (409 ConditionalRequestConflict)";
+
 /** A lock object as read: its record and the ETag a conditional write must match. */
 interface ReadLock {
   readonly info: LockInfo;
@@ -127,7 +129,7 @@ export class S3ReleaseLock implements ReleaseLock {
         return { acquired: true, lock: this.held(written, ttlMs) };
       } catch (error) {
         if (isConditionalConflict(error)) {
-          lastProblem = "S3 reported a conflicting conditional write (409) on every attempt";
+          lastProblem = CONFLICT;
           continue;
         }
         if (!isPreconditionFailed(error))
@@ -139,6 +141,10 @@ export class S3ReleaseLock implements ReleaseLock {
         lastProblem = "the lock kept disappearing between the create and the read";
         continue;
       }
+      // our own record: the SDK retried a create whose first response was lost
+      if (current.info.id === info.id) {
+        return { acquired: true, lock: this.held(current.info, ttlMs) };
+      }
       if (!this.isExpired(current.info)) return { acquired: false, holder: current.info };
       const takeover: LockInfo = { ...info, expiresAt: this.expiry(ttlMs) };
       try {
@@ -146,7 +152,7 @@ export class S3ReleaseLock implements ReleaseLock {
         return { acquired: true, lock: this.held(takeover, ttlMs), tookOver: current.info };
       } catch (error) {
         if (isConditionalConflict(error)) {
-          lastProblem = "S3 reported a conflicting conditional write (409) on every attempt";
+          lastProblem = CONFLICT;
           continue;
         }
         // NoSuchKey: the stale lock was removed meanwhile; try a plain create again.
@@ -156,10 +162,13 @@ export class S3ReleaseLock implements ReleaseLock {
       }
       // Someone else replaced the stale lock first: report them, unless it is gone again.
       const winner = await this.readWithEtag();
+      if (winner?.info.id === info.id) {
+        return { acquired: true, lock: this.held(winner.info, ttlMs), tookOver: current.info };
+      }
       if (winner) return { acquired: false, holder: winner.info };
     }
     throw new Error(
-      `Could not take the release lock ${this.location} after ${this.maxAttempts} attempts: ${lastProblem || "the lock kept changing"}`,
+      `Could not take the release lock ${this.location} after ${this.maxAttempts} attempts; the last one: ${lastProblem || "the lock kept changing"}`,
     );
   }
 
@@ -249,6 +258,11 @@ export class S3ReleaseLock implements ReleaseLock {
   }
 }
 
+/** Who holds a lock now, for messages. */
+function describeNow(now: LockInfo | undefined): string {
+  return now ? `It is now held by ${describeHolder(now)}.` : "It is gone now.";
+}
+
 /** A lock this process took: renews and releases only while the object still carries our id. */
 class S3HeldLock implements HeldLock {
   constructor(
@@ -278,8 +292,14 @@ class S3HeldLock implements HeldLock {
       } catch (error) {
         if (isConditionalConflict(error)) continue;
         if (isPreconditionFailed(error) || isNoSuchKey(error)) {
+          // the SDK may retry a write whose first response was lost: then the object is ours
+          const now = await this.lock.read();
+          if (now?.id === renewed.id && now.expiresAt === renewed.expiresAt) {
+            this.current = renewed;
+            return;
+          }
           throw new Error(
-            `Could not renew the release lock ${this.lock.location}: it changed while renewing. ${await this.whoHasIt()}`,
+            `Could not renew the release lock ${this.lock.location}: it changed while renewing. ${describeNow(now)}`,
           );
         }
         throw s3Failure("PutObject (If-Match, renew)", this.lock.location, error);
@@ -304,7 +324,7 @@ class S3HeldLock implements HeldLock {
         if (isConditionalConflict(error)) continue;
         if (isPreconditionFailed(error)) {
           throw new Error(
-            `Did not release the release lock ${this.lock.location}: it changed while releasing. ${await this.whoHasIt()}`,
+            `Did not release the release lock ${this.lock.location}: it changed while releasing. ${describeNow(await this.lock.read())}`,
           );
         }
         throw s3Failure("DeleteObject (If-Match)", this.lock.location, error);
@@ -332,10 +352,5 @@ class S3HeldLock implements HeldLock {
     throw new Error(
       `Refusing to ${action} the release lock ${this.lock.location}: it is no longer ours (lock id ${this.current.id}); it is now held by ${describeHolder(info)}`,
     );
-  }
-
-  private async whoHasIt(): Promise<string> {
-    const now = await this.lock.read();
-    return now ? `It is now held by ${describeHolder(now)}.` : "It is gone now.";
   }
 }

@@ -70,10 +70,19 @@ describe("S3Journal.append", () => {
 
   test("a key that already exists (412) is retried under a fresh key", async () => {
     s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({ ETag: '"e"' });
+    s3.on(GetObjectCommand).resolves({ Body: body('{"step": "someone else"}') });
     await newJournal().append(event("started", "2025-01-31T12:00:00.000Z"));
     const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toMatch(/-r2\.json$/);
+  });
+
+  test("a 412 on our own event (the SDK retried a write whose response was lost): written once", async () => {
+    const started = event("started", "2025-01-31T12:00:00.000Z");
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify(started) + "\n") });
+    await newJournal().append(started);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
 
   test("a run id is made key-safe; an event without a valid time is refused", async () => {

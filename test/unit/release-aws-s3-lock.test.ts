@@ -149,7 +149,7 @@ describe("S3ReleaseLock.acquire", () => {
   test("409 on every attempt: a clear error after a bounded number of tries", async () => {
     s3.on(PutObjectCommand).rejects(conditionalConflict());
     await expect(newLock().acquire(lockInfo("alice"), TTL)).rejects.toThrow(
-      `Could not take the release lock s3://${BUCKET}/${KEY} after 5 attempts: S3 reported a conflicting conditional write (409)`,
+      `Could not take the release lock s3://${BUCKET}/${KEY} after 5 attempts; the last one: S3 reported a conflicting conditional write (409 ConditionalRequestConflict)`,
     );
     expect(puts()).toHaveLength(5);
   });
@@ -160,6 +160,16 @@ describe("S3ReleaseLock.acquire", () => {
     const attempt = await newLock().acquire(lockInfo("alice"), TTL);
     expect(attempt.acquired).toBe(true);
     expect(puts().map((p) => p.IfNoneMatch)).toEqual(["*", "*"]);
+  });
+
+  test("a 412 on our own record (the SDK retried a create whose response was lost) is ours", async () => {
+    const mine = lockInfo("alice");
+    const written = { ...mine, expiresAt: expiresIn(TTL) };
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves({ Body: body(lockBody(written)), ETag: '"e1"' });
+    const attempt = await newLock().acquire(mine, TTL);
+    expect(attempt.acquired && attempt.lock.info).toEqual(written);
+    expect(puts()).toHaveLength(1);
   });
 
   test("any other S3 error names the operation, the object and the S3 code", async () => {
@@ -227,6 +237,18 @@ describe("held S3 lock", () => {
     await expect(held.renew()).rejects.toThrow(
       /it changed while renewing\. It is now held by bob@host .*valid until/,
     );
+  });
+
+  test("renew whose retried write finds our own renewal in place succeeds", async () => {
+    const held = await acquired();
+    clock += 60_000;
+    const renewed = { ...held.info, acquiredAt: expiresIn(0), expiresAt: expiresIn(TTL) };
+    s3.on(GetObjectCommand)
+      .resolvesOnce({ Body: body(lockBody(held.info)), ETag: '"e1"' })
+      .resolves({ Body: body(lockBody(renewed)), ETag: '"e2"' });
+    s3.on(PutObjectCommand, { IfMatch: '"e1"' }).rejects(preconditionFailed());
+    await held.renew();
+    expect(held.info).toEqual(renewed);
   });
 
   test("renew of a lock removed meanwhile says it is gone", async () => {
