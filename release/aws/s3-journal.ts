@@ -90,6 +90,7 @@ export class S3Journal implements Journal {
             Key: key,
             Body: body,
             ContentType: "application/json",
+            ServerSideEncryption: "AES256", // as the S3 backend's `encrypt = true` sends it
             IfNoneMatch: "*",
           }),
         );

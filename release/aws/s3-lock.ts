@@ -220,6 +220,7 @@ export class S3ReleaseLock implements ReleaseLock {
         Key: this.key,
         Body: JSON.stringify(info, null, 2) + "\n",
         ContentType: "application/json",
+        ServerSideEncryption: "AES256", // as the S3 backend's `encrypt = true` sends it
         ...condition,
       }),
     );

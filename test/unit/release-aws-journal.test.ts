@@ -52,6 +52,7 @@ describe("S3Journal.append", () => {
         Key: `${PREFIX}2025-01-31T12-00-00.123Z-run-1-r1.json`,
         Body: JSON.stringify(started) + "\n",
         ContentType: "application/json",
+        ServerSideEncryption: "AES256",
         IfNoneMatch: "*",
       },
     ]);

@@ -58,6 +58,7 @@ describe("S3ReleaseLock.acquire", () => {
         Key: KEY,
         Body: lockBody(written),
         ContentType: "application/json",
+        ServerSideEncryption: "AES256",
         IfNoneMatch: "*",
       },
     ]);
@@ -117,6 +118,7 @@ describe("S3ReleaseLock.acquire", () => {
       Key: KEY,
       Body: lockBody({ ...mine, expiresAt: expiresIn(TTL) }),
       ContentType: "application/json",
+      ServerSideEncryption: "AES256",
       IfMatch: '"stale"',
     });
     expect(takeover.IfNoneMatch).toBeUndefined();

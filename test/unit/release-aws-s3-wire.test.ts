@@ -67,6 +67,7 @@ describe("S3 release lock over HTTP", () => {
     for (const put of creates) {
       expect(put.headers["if-none-match"]).toBe("*");
       expect(put.headers["if-match"]).toBeUndefined();
+      expect(put.headers["x-amz-server-side-encryption"]).toBe("AES256");
     }
   });
 
