@@ -1,0 +1,48 @@
+/**
+ * The normal-mode release backends of one environment and app (DESIGN.md section 5): lock and
+ * journal in the environment's state bucket, the deployed state from the workloads stack's S3
+ * state, and the EKS API server with deploy-role credentials.
+ */
+import type { EnvironmentConfig } from "../../config/schema";
+import type { KubernetesAccess, ReleaseBackends } from "../types";
+import { releaseAwsClients, type ReleaseAwsClients } from "./clients";
+import { eksKubernetesAccess } from "./eks";
+import { S3Journal } from "./s3-journal";
+import { S3ReleaseLock } from "./s3-lock";
+import { S3DeployedState } from "./s3-state";
+
+/** The environment fields the AWS backends use. */
+export type AwsBackendEnvironment = Pick<
+  EnvironmentConfig,
+  "name" | "region" | "account" | "deployRoleArn" | "state" | "cluster"
+>;
+
+/**
+ * Lock (`release/locks/<env>/<app>.json`), journal (`release/journal/<env>/<app>/`) and deployed
+ * state (`<env>-workloads.tfstate`) in `env.state.bucket`, and the EKS cluster, resolved once on
+ * the first `kubernetes()` call (a failed resolution is retried on the next call).
+ *
+ * @param clients the AWS clients; built from the environment (default credential chain, plus
+ *   `deployRoleArn` when set) unless given, e.g. by tests
+ */
+export function awsReleaseBackends(
+  env: AwsBackendEnvironment,
+  app: string,
+  clients: ReleaseAwsClients = releaseAwsClients(env),
+): ReleaseBackends {
+  let access: Promise<KubernetesAccess> | undefined;
+  return {
+    lock: new S3ReleaseLock(clients.s3, env.state.bucket, env.name, app),
+    journal: new S3Journal(clients.s3, env.state.bucket, env.name, app),
+    deployedState: new S3DeployedState(clients.s3, env.state.bucket, env.name),
+    kubernetes() {
+      access ??= eksKubernetesAccess(env, clients.eks, clients.credentials).catch(
+        (error: unknown) => {
+          access = undefined;
+          throw error;
+        },
+      );
+      return access;
+    },
+  };
+}
