@@ -169,7 +169,12 @@ export class ReleaseSession {
   async end(): Promise<void> {
     const lock = this.lock;
     this.lock = undefined;
-    if (lock) await lock.release();
+    try {
+      await lock?.release();
+    } catch (error) {
+      // never hide the release's own outcome behind a lock problem
+      this.progress(`warning: could not release the lock: ${(error as Error).message}`);
+    }
   }
 
   /** Renews the lock when a third of its lifetime has passed; a lost lock stops the release. */
