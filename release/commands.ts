@@ -152,7 +152,7 @@ export async function shift(
     to: session.snapshot,
     durationMs: Date.now() - started,
   });
-  const outcome = await session.bake(bakeMs, `bake ${percent}% ${idle} ${version}`, true);
+  const outcome = await session.bake(bakeMs, `${percent}% ${idle} ${version}`, true);
   if (!outcome.passed) {
     const failedAt = Date.now();
     const reason = `${outcome.failure?.gate} failed on the ${outcome.failure?.route} route during the ${percent}% bake: ${outcome.failure?.detail}`;
@@ -226,7 +226,7 @@ export async function promote(
     durationMs: Date.now() - started,
     message: `${previous} ${snapshot[previous].version} stays running as the warm standby`,
   });
-  const outcome = await session.bake(bakeMs, `bake 100% ${promoted} ${version}`, false);
+  const outcome = await session.bake(bakeMs, `100% ${promoted} ${version}`, false);
   if (!outcome.passed) {
     const failedAt = Date.now();
     const reason = `${outcome.failure?.gate} failed on the live route after the promote: ${outcome.failure?.detail}`;

@@ -511,7 +511,7 @@ export class ReleaseSession {
       intervalMs: durationMs(app.rollout.bakeInterval),
       gates: this.bakeGates(),
       contexts,
-      label,
+      label: `bake ${label}`,
       progress: (line) => this.progress(line),
       onRound: () => this.keepAlive(),
     });
