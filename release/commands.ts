@@ -7,7 +7,13 @@
 import { formatDuration } from "../config/duration";
 import { otherColour, type Colour } from "../constructs/private/traffic";
 import { ReleaseRefusal, type EnvironmentFile } from "./environment-file";
-import { DeployFailed, describeTraffic, ReleaseFailed, type ReleaseSession } from "./session";
+import {
+  DeployFailed,
+  describeTraffic,
+  ReleaseFailed,
+  RollbackFailed,
+  type ReleaseSession,
+} from "./session";
 import type { GateResult, JournalEvent } from "./types";
 
 /** The canary plan of a run. */
@@ -33,6 +39,7 @@ async function guarded(
   try {
     await step();
   } catch (error) {
+    if (error instanceof RollbackFailed) throw error; // a lost lock: touch nothing more
     const failedAt = Date.now();
     const reason =
       error instanceof DeployFailed

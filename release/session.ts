@@ -85,6 +85,8 @@ export class ReleaseSession {
   readonly runId = `${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
   private lock?: HeldLock;
   private lastRenewal = 0;
+  private renewTimer?: NodeJS.Timeout;
+  private lockLost?: Error;
   private readonly label: string;
 
   constructor(readonly options: SessionOptions) {
@@ -151,6 +153,11 @@ export class ReleaseSession {
     }
     this.lock = attempt.lock;
     this.lastRenewal = Date.now();
+    // renewed in the background too, so a deploy longer than the TTL keeps the lock
+    this.renewTimer = setInterval(() => {
+      this.keepAlive().catch((error: unknown) => (this.lockLost ??= error as Error));
+    }, this.options.lockTtlMs / 3);
+    this.renewTimer.unref();
     if (attempt.tookOver) {
       this.progress(
         `took over a stale lock of ${attempt.tookOver.holder} ("${attempt.tookOver.command}", expired ${attempt.tookOver.expiresAt})`,
@@ -167,6 +174,7 @@ export class ReleaseSession {
 
   /** Releases the lock (always called, also after failures). */
   async end(): Promise<void> {
+    clearInterval(this.renewTimer);
     const lock = this.lock;
     this.lock = undefined;
     try {
@@ -177,10 +185,19 @@ export class ReleaseSession {
     }
   }
 
-  /** Renews the lock when a third of its lifetime has passed; a lost lock stops the release. */
+  /**
+   * Renews the lock when a third of its lifetime has passed. A lock that is no longer ours
+   * (someone ran --break-lock) stops the release where it is: another release owns the app now.
+   */
   async keepAlive(): Promise<void> {
+    if (this.lockLost) throw new LockLost(this.label, this.lockLost, this.snapshot);
     if (!this.lock || Date.now() - this.lastRenewal < this.options.lockTtlMs / 3) return;
-    await this.lock.renew();
+    try {
+      await this.lock.renew();
+    } catch (error) {
+      this.lockLost = error as Error;
+      throw new LockLost(this.label, this.lockLost, this.snapshot);
+    }
     this.lastRenewal = Date.now();
   }
 
@@ -538,6 +555,16 @@ export class ReleaseSession {
     }
     if (required) throw new Error(`--commit: git commit failed: ${commit.output}`);
     this.progress(`warning: --commit: git commit failed: ${commit.output}`);
+  }
+}
+
+/** The lock was taken from this release: it stops without another change (exit 3). */
+export class LockLost extends RollbackFailed {
+  constructor(label: string, cause: Error, snapshot: ReleaseSnapshot) {
+    super(
+      `${label}: stopped without further changes: ${cause.message}. Another release now owns this app; the file says ${describeTraffic(snapshot)}. Check with: npm run release -- status ${label.replace("/", " ")}`,
+    );
+    this.name = "LockLost";
   }
 }
 

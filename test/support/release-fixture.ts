@@ -40,7 +40,10 @@ export interface ReleaseFixture {
   /** The environment file's text now. */
   text(): string;
   /** Runs `npm run release -- <argv>` in-process (gates go to the fake ALB unless told). */
-  release(argv: string[], options?: { baseUrl?: boolean; kube?: boolean }): Promise<ReleaseOutcome>;
+  release(
+    argv: string[],
+    options?: { baseUrl?: boolean; kube?: boolean; lockTtlMs?: number },
+  ): Promise<ReleaseOutcome>;
   /** The journal's events. */
   journal(): JournalEvent[];
   stop(): Promise<void>;
@@ -88,6 +91,7 @@ export async function releaseFixture(
           offline: true,
           deployCommand: harness.deployCommand,
           actor: "tester",
+          lockTtlMs: options.lockTtlMs,
           backends: async (env, app) => ({
             ...offlineReleaseBackends(env, app, root),
             kubernetes: async () =>

@@ -1,4 +1,5 @@
 import { parseArguments, releaseActor } from "../../release/cli";
+import { defaultDeployCommand } from "../../release/deploy";
 
 const problems = (argv: string[]) => {
   try {
@@ -90,5 +91,16 @@ describe("release command line", () => {
       "bob (GitHub Actions run 42)",
     );
     expect(releaseActor({})).toMatch(/^.+@.+$/);
+  });
+});
+
+describe("default deploy command", () => {
+  it("deploys only the workloads stack, approved, without its deployed dependency", () => {
+    expect(defaultDeployCommand("prod-workloads", false)).toBe(
+      "npx cdktf deploy prod-workloads --auto-approve --ignore-missing-stack-dependencies",
+    );
+    expect(defaultDeployCommand("dev-workloads", true)).toBe(
+      "npx cdktf deploy dev-workloads --auto-approve --ignore-missing-stack-dependencies --skip-provider-lock",
+    );
   });
 });

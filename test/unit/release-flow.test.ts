@@ -267,6 +267,40 @@ describe("release commands one by one", () => {
     expect(f.harness.weights("web")).toEqual({ blue: 30, green: 70 });
   });
 
+  it("stops without another change when someone breaks its lock mid-release (exit 3)", async () => {
+    const f = await start();
+    const lock = new FileReleaseLock(join(f.root, ".release", "staging-web.lock"));
+    const breaker = setInterval(() => {
+      if (f.harness.weights("web")?.blue !== 10) return;
+      clearInterval(breaker);
+      void lock.forceRelease().then(() =>
+        lock.acquire(
+          {
+            id: "y",
+            environment: "staging",
+            app: "web",
+            holder: "bob@ops",
+            command: "release rollback staging web",
+            acquiredAt: "",
+            expiresAt: "",
+          },
+          60_000,
+        ),
+      );
+    }, 5);
+    const outcome = await f.release(["run", "staging", "web", "6.8.0", "--bake", "3s"], {
+      lockTtlMs: 300,
+    });
+    clearInterval(breaker);
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr.join("\n")).toMatch(
+      /staging\/web: stopped without further changes: the release lock .* is no longer ours: held by bob@ops since .*Another release now owns this app; the file says 90% to green 6\.7\.0, 10% to blue 6\.8\.0/,
+    );
+    // no rollback and no promote: the new holder decides
+    expect(f.harness.deploys()).toHaveLength(2);
+    expect((await lock.read())?.holder).toBe("bob@ops");
+  });
+
   it("--dry-run prints every edit and deploy and changes nothing", async () => {
     const f = await start();
     const before = f.text();
