@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
-import { releaseFixture } from "../test/support/release-fixture";
+import { releaseCliEnvironment, releaseFixture } from "../test/support/release-fixture";
 
 const root = resolve(__dirname, "..");
 const runs = Number(process.argv[2] ?? 5);
@@ -38,14 +38,7 @@ async function once(): Promise<{
       ],
       {
         cwd: fixture.root,
-        env: {
-          ...process.env,
-          PLATFORM_OFFLINE: "1",
-          PLATFORM_ENV_DIR: fixture.envDir,
-          PLATFORM_DEPLOY_COMMAND: fixture.harness.deployCommand,
-          PLATFORM_KUBE_API: fixture.harness.kubeApiUrl,
-          PLATFORM_KUBE_TOKEN: fixture.harness.token,
-        },
+        env: releaseCliEnvironment(fixture),
       },
     );
     let stderr = "";

@@ -14,6 +14,7 @@ import {
   RollbackFailed,
   type ReleaseSession,
 } from "./session";
+import type { BakeOutcome } from "./gates/bake";
 import type { GateResult, JournalEvent } from "./types";
 
 /** The canary plan of a run. */
@@ -56,6 +57,43 @@ async function guarded(
     await session.rollbackTo(restore(), reason, failedAt);
     throw new ReleaseFailed(`${reason}; rolled back to ${describeTraffic(session.snapshot)}`);
   }
+}
+
+/**
+ * The bake after a traffic change, journalled; a failure rolls back to `restore()` and fails the
+ * release. `where` names the route (`{route}` is replaced by the failing one).
+ */
+async function bakeOrRollBack(
+  session: ReleaseSession,
+  options: {
+    bakeMs: number;
+    label: string;
+    withPreview: boolean;
+    where: string;
+    stage?: string;
+    version: string;
+    restore: () => EnvironmentFile;
+  },
+): Promise<BakeOutcome> {
+  const outcome = await session.bake(options.bakeMs, options.label, options.withPreview);
+  const record = {
+    step: "baked",
+    stage: options.stage,
+    version: options.version,
+    to: session.snapshot,
+    gates: outcome.results,
+    durationMs: outcome.durationMs,
+  };
+  if (outcome.passed) {
+    await session.journal({ ...record, outcome: "ok" });
+    return outcome;
+  }
+  const failedAt = Date.now();
+  const failure = outcome.failure!;
+  const reason = `${failure.gate} failed ${options.where.replace("{route}", failure.route)}: ${failure.detail}`;
+  await session.journal({ ...record, outcome: "failed", message: reason });
+  await session.rollbackTo(options.restore(), reason, failedAt);
+  throw new ReleaseFailed(`${reason}; rolled back to ${describeTraffic(session.snapshot)}`);
 }
 
 /** `start <version>`: the version on the idle colour, weights unchanged, deployed. */
@@ -159,31 +197,14 @@ export async function shift(
     to: session.snapshot,
     durationMs: Date.now() - started,
   });
-  const outcome = await session.bake(bakeMs, `${percent}% ${idle} ${version}`, true);
-  if (!outcome.passed) {
-    const failedAt = Date.now();
-    const reason = `${outcome.failure?.gate} failed on the ${outcome.failure?.route} route during the ${percent}% bake: ${outcome.failure?.detail}`;
-    await session.journal({
-      step: "baked",
-      outcome: "failed",
-      stage,
-      version,
-      to: session.snapshot,
-      gates: outcome.results,
-      durationMs: outcome.durationMs,
-      message: reason,
-    });
-    await session.rollbackTo(zero(), reason, failedAt);
-    throw new ReleaseFailed(`${reason}; rolled back to ${describeTraffic(session.snapshot)}`);
-  }
-  await session.journal({
-    step: "baked",
-    outcome: "ok",
+  const outcome = await bakeOrRollBack(session, {
+    bakeMs,
+    label: `${percent}% ${idle} ${version}`,
+    withPreview: true,
+    where: `on the {route} route during the ${percent}% bake`,
     stage,
     version,
-    to: session.snapshot,
-    gates: outcome.results,
-    durationMs: outcome.durationMs,
+    restore: zero,
   });
   return {
     summary: `${percent}% of traffic on ${idle} ${version}; baked ${formatDuration(outcome.durationMs)}`,
@@ -233,31 +254,14 @@ export async function promote(
     durationMs: Date.now() - started,
     message: `${previous} ${snapshot[previous].version} stays running as the warm standby`,
   });
-  const outcome = await session.bake(bakeMs, `100% ${promoted} ${version}`, false);
-  if (!outcome.passed) {
-    const failedAt = Date.now();
-    const reason = `${outcome.failure?.gate} failed on the live route after the promote: ${outcome.failure?.detail}`;
-    await session.journal({
-      step: "baked",
-      outcome: "failed",
-      stage,
-      version,
-      to: session.snapshot,
-      gates: outcome.results,
-      durationMs: outcome.durationMs,
-      message: reason,
-    });
-    await session.rollbackTo(back(), reason, failedAt);
-    throw new ReleaseFailed(`${reason}; rolled back to ${describeTraffic(session.snapshot)}`);
-  }
-  await session.journal({
-    step: "baked",
-    outcome: "ok",
+  await bakeOrRollBack(session, {
+    bakeMs,
+    label: `100% ${promoted} ${version}`,
+    withPreview: false,
+    where: "on the live route after the promote",
     stage,
     version,
-    to: session.snapshot,
-    gates: outcome.results,
-    durationMs: outcome.durationMs,
+    restore: back,
   });
   return {
     summary: `${promoted} ${version} promoted: 100% of traffic; ${previous} ${snapshot[previous].version} stays warm for an instant rollback`,

@@ -49,6 +49,18 @@ export interface ReleaseFixture {
   stop(): Promise<void>;
 }
 
+/** The environment variables that point `npm run release` (its own process) at a fixture. */
+export function releaseCliEnvironment(f: ReleaseFixture): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PLATFORM_OFFLINE: "1",
+    PLATFORM_ENV_DIR: f.envDir,
+    PLATFORM_DEPLOY_COMMAND: f.harness.deployCommand,
+    PLATFORM_KUBE_API: f.harness.kubeApiUrl,
+    PLATFORM_KUBE_TOKEN: f.harness.token,
+  };
+}
+
 /** Starts a fixture; `edit` changes the file text before the harness seeds the cluster from it. */
 export async function releaseFixture(
   behaviours: Record<string, Behaviour> = {},

@@ -6,7 +6,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { releaseFixture, type ReleaseFixture } from "../support/release-fixture";
+import {
+  releaseCliEnvironment,
+  releaseFixture,
+  type ReleaseFixture,
+} from "../support/release-fixture";
 import { REPO_ROOT } from "../helpers";
 
 jest.setTimeout(90_000);
@@ -30,15 +34,7 @@ function cli(f: ReleaseFixture, args: string[]) {
       cwd: f.root,
       // its own process group: a kill reaches tsx's child process running the tool too
       detached: true,
-      env: {
-        ...process.env,
-        PLATFORM_OFFLINE: "1",
-        PLATFORM_ENV_DIR: f.envDir,
-        PLATFORM_DEPLOY_COMMAND: f.harness.deployCommand,
-        PLATFORM_KUBE_API: f.harness.kubeApiUrl,
-        PLATFORM_KUBE_TOKEN: f.harness.token,
-        PLATFORM_RELEASE_ACTOR: "ci-bot",
-      },
+      env: { ...releaseCliEnvironment(f), PLATFORM_RELEASE_ACTOR: "ci-bot" },
     },
   );
   let stdout = "";
