@@ -261,11 +261,7 @@ export class ReleaseSession {
    * One step: writes `next`, commits it, deploys. A failed deploy is thrown as
    * {@link DeployFailed}; the caller decides the rollback. Dry run: prints and changes nothing.
    */
-  async apply(
-    next: EnvironmentFile,
-    message: string,
-    options: { deploy?: boolean } = {},
-  ): Promise<void> {
+  async apply(next: EnvironmentFile, message: string): Promise<void> {
     const changed = next.text !== this.file.text;
     if (this.options.dryRun) {
       this.progress(`dry run: ${message}`);
@@ -277,11 +273,10 @@ export class ReleaseSession {
     await this.keepAlive();
     if (changed) {
       next.write();
+      this.file = next; // from here on a rollback starts from what is on disk
       this.progress(`${next.path}: ${message}`);
       if (this.options.commit) this.commitFile(`release(${this.label}): ${message}`, true);
     }
-    this.file = next;
-    if (options.deploy === false) return;
     await this.deploy(message);
   }
 
