@@ -202,6 +202,38 @@ const gates = z
       .object({ run: z.string().min(1, "a shell command"), timeout: duration.default("15m") })
       .strict()
       .optional(),
+    // the canary's Prometheus series over each bake window, against thresholds and the stable
+    // colour; false turns the gate off
+    metrics: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            mode: z.enum(["enforce", "observe"]).default("enforce"),
+            maxErrorRate: z.number().min(0).max(1).default(0.01),
+            maxP95: duration.default("500ms"),
+            relative: z
+              .object({
+                errorRate: z.number().min(0).max(1).default(0.01),
+                p95: z.number().min(1).default(1.5),
+              })
+              .strict()
+              .default({}),
+            minRequests: count(1).default(50),
+            extendWhenInconclusive: count(0).max(5).default(1),
+            seriesLabel: z
+              .string()
+              .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name")
+              .default("service"),
+          })
+          .strict(),
+      ])
+      .default({}),
+    // wait after a weight change until the ALB's listener rule carries it and targets are healthy
+    verifyTraffic: z
+      .object({ timeout: duration.default("5m") })
+      .strict()
+      .default({}),
   })
   .strict()
   .default({});
@@ -221,6 +253,32 @@ const rollout = z
   })
   .strict()
   .default({});
+
+// Secrets (webhook URLs, routing keys) are named, never written here: an environment variable
+// or a file holding the value.
+const secretRef = z
+  .object({
+    env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
+      .optional(),
+    file: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((r) => (r.env === undefined) !== (r.file === undefined), {
+    message: "exactly one of env (a variable name) or file (a path) holding the secret",
+  });
+
+// Who hears about releases (the release tool).
+const notifications = z
+  .object({
+    /** The environment's SNS alarm topic (alarm_topic_arn output) unless topicArn is given. */
+    sns: z.union([z.boolean(), z.object({ topicArn: z.string() }).strict()]).default(true),
+    slack: z.array(z.object({ webhookUrl: secretRef }).strict()).default([]),
+    pagerduty: z.object({ routingKey: secretRef }).strict().optional(),
+    link: z.string().url("a URL such as https://github.com/org/repo/actions").optional(),
+  })
+  .strict();
 
 const app = z
   .object({
@@ -250,10 +308,21 @@ const app = z
       .optional(),
     gates,
     rollout,
+    // after a successful promote: a CloudFront invalidation on the environment's distribution
+    cdn: z
+      .object({
+        invalidatePaths: z
+          .array(z.string().regex(/^\/\S*$/, "a path starting with /, such as /* or /index.html"))
+          .min(1, "at least one path"),
+      })
+      .strict()
+      .optional(),
     release: z
       .object({
         stable: z.enum(["blue", "green"]),
         canaryWeight: z.number(),
+        /** A manual RDS snapshot before start and run. @default true in the production tier */
+        backup: z.boolean().optional(),
         blue: colour,
         green: colour,
       })
@@ -302,6 +371,12 @@ export const environmentSchema = z
     alerts: z.object({ email: z.string() }).strict(),
     monitoring: monitoring.default({}),
     apps: z.record(app).default({}),
+    // the release tool's manual RDS snapshots before a release
+    releaseBackups: z
+      .object({ keep: count(1).max(100).default(5), timeout: duration.default("60m") })
+      .strict()
+      .default({}),
+    notifications: notifications.optional(),
     pipeline: pipeline.optional(),
   })
   .strict();

@@ -86,6 +86,10 @@ export interface GateResult {
   readonly durationMs: number;
   /** Per-probe latencies in milliseconds, when the gate probes over HTTP. */
   readonly latenciesMs?: readonly number[];
+  /** The numbers the verdict rests on (metric gates): e.g. `{ canaryErrorRate: 0.031, canaryRequests: 412 }`. */
+  readonly samples?: Readonly<Record<string, number>>;
+  /** `observe` mode: the verdict is logged, never acted on. */
+  readonly observed?: boolean;
 }
 
 /** One line of the release journal. */
@@ -172,6 +176,105 @@ export interface KubernetesAccess {
   token(): Promise<string>;
 }
 
+/** One instant-vector sample of a PromQL query. */
+export interface PromSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Instant PromQL queries against the environment's Prometheus. */
+export interface PrometheusQuery {
+  /** Where it is reached, for messages (a URL, or the service proxy path). */
+  readonly location: string;
+  /** `GET /api/v1/query?query=...&time=...`: the instant vector (throws on an API error). */
+  query(promql: string, timeSeconds?: number): Promise<PromSample[]>;
+}
+
+/** Proof that the load balancer serves what the Ingress says (ELBv2, normal mode). */
+export interface TrafficVerifier {
+  /**
+   * Waits until the ALB's live listener rule forwards with these weights to the colours' target
+   * groups and every colour with weight > 0 has a healthy target; throws, saying what it last
+   * saw, after `timeoutMs`.
+   */
+  waitForWeights(
+    app: { readonly name: string; readonly namespace: string },
+    weights: Readonly<Record<Colour, number>>,
+    timeoutMs: number,
+    progress: (line: string) => void,
+  ): Promise<void>;
+  /** The deregistration delay of a colour's target group (connections drain this long). */
+  deregistrationDelayMs(
+    app: { readonly name: string; readonly namespace: string },
+    colour: Colour,
+  ): Promise<number>;
+}
+
+/** The pre-deployment database backup (a manual RDS snapshot). */
+export interface DatabaseBackup {
+  /**
+   * Creates a snapshot of the environment's database named and tagged from the environment,
+   * app, version and time, waits until it is `available` (progress on the way), then deletes
+   * tool-made snapshots beyond the newest `keep`. Throws (nothing deployed yet) on failure or
+   * timeout.
+   */
+  snapshot(
+    request: {
+      readonly app: string;
+      readonly version: string;
+      readonly keep: number;
+      readonly timeoutMs: number;
+    },
+    progress: (line: string) => void,
+  ): Promise<{ readonly snapshotId: string; readonly deleted: readonly string[] }>;
+}
+
+/** The CloudFront invalidation after a promote. */
+export interface CdnInvalidation {
+  /** Creates an invalidation of `paths` on the environment's distribution and waits for it. */
+  invalidate(
+    paths: readonly string[],
+    reference: string,
+    progress: (line: string) => void,
+  ): Promise<{ readonly invalidationId: string }>;
+}
+
+/** What a release tells people. */
+export interface ReleaseNotice {
+  /** What happened. */
+  readonly kind:
+    | "started"
+    | "gate"
+    | "promoted"
+    | "rolled-back"
+    | "rollback-failed"
+    | "invalidation-failed"
+    | "finished"
+    | "failed";
+  /** `critical` pages (PagerDuty trigger); `warning` and `info` go to chat and SNS. */
+  readonly severity: "info" | "warning" | "critical";
+  readonly environment: string;
+  readonly app: string;
+  readonly version?: string;
+  /** Release state when it happened (colours, versions, weights). */
+  readonly state: ReleaseSnapshot;
+  /** One short human sentence. */
+  readonly summary: string;
+  /** The gate result behind it, when there is one (with its numbers). */
+  readonly gate?: GateResult;
+  readonly durationMs?: number;
+  /** Same for every notice of one release (PagerDuty dedup key). */
+  readonly releaseId: string;
+}
+
+/** Delivers notices to every configured channel without ever blocking or failing a release. */
+export interface Notifier {
+  /** Queues a notice; delivery (with retries and backoff) happens in the background. */
+  send(notice: ReleaseNotice): void;
+  /** Waits for queued deliveries up to `timeoutMs`; returns what could not be delivered, per channel. */
+  flush(timeoutMs: number): Promise<{ readonly failed: readonly string[] }>;
+}
+
 /** Everything mode-dependent the release tool needs. */
 export interface ReleaseBackends {
   readonly lock: ReleaseLock;
@@ -179,4 +282,14 @@ export interface ReleaseBackends {
   readonly deployedState: DeployedStateSource;
   /** Undefined when there is no cluster to reach (offline without PLATFORM_KUBE_API). */
   kubernetes(): Promise<KubernetesAccess | undefined>;
+  /** The environment's Prometheus (`--prometheus-url`, or the in-cluster service through the API proxy). */
+  prometheus?(): Promise<PrometheusQuery | undefined>;
+  /** ALB verification after weight changes (normal mode). */
+  readonly traffic?: TrafficVerifier;
+  /** The pre-deployment backup (normal mode). */
+  readonly backup?: DatabaseBackup;
+  /** CDN invalidation (normal mode). */
+  readonly cdn?: CdnInvalidation;
+  /** Notifications (every mode; channels from the environment file). */
+  readonly notifier?: Notifier;
 }

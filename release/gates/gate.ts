@@ -28,8 +28,10 @@ export interface GateContext {
 export interface Gate {
   /** Name in progress lines and the journal, e.g. `health`, `smoke GET /version`. */
   readonly name: string;
-  /** `probe`: repeated during a bake; `window`: judged once over the bake window. */
+  /** `probe`: repeated during a bake; `window`: judged over the bake window so far. */
   readonly kind: "probe" | "window";
+  /** `observe`: the verdict is logged and journalled, never acted on. @default "enforce" */
+  readonly mode?: "enforce" | "observe";
   /** Runs the check; never throws for a failing app (that is a `fail` verdict). */
   check(context: GateContext): Promise<GateResult>;
 }
