@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../config/schema";
-import { LocalDeployedState } from "./deployed-state";
+import { LocalDeployedState, LocalStackOutputs } from "./deployed-state";
 import { FileJournal } from "./file-journal";
 import { FileReleaseLock } from "./file-lock";
 import type { KubernetesAccess, ReleaseBackends } from "./types";
@@ -34,12 +34,16 @@ export function offlineReleaseBackends(
   cwd: string,
 ): ReleaseBackends {
   const stack = `${env.name}-workloads`;
+  const infrastructure = `${env.name}-infrastructure`;
   const kubernetes = kubernetesAccessFromEnv();
   return {
     lock: new FileReleaseLock(join(cwd, ".release", `${env.name}-${app}.lock`)),
     journal: new FileJournal(join(cwd, ".release", `${env.name}-${app}.jsonl`)),
     deployedState: new LocalDeployedState(
       join(cwd, "cdktf.out", "stacks", stack, `${stack}.tfstate`),
+    ),
+    infrastructure: new LocalStackOutputs(
+      join(cwd, "cdktf.out", "stacks", infrastructure, `${infrastructure}.tfstate`),
     ),
     kubernetes: async () => kubernetes,
   };

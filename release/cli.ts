@@ -28,7 +28,13 @@ import { DEFAULT_LOCK_TTL_MS, ReleaseFailed, ReleaseSession, RollbackFailed } fr
 import type { ReleaseBackends } from "./types";
 
 /** Exit codes (the pipeline relies on them). */
-export const EXIT = { done: 0, rolledBack: 1, refused: 2, rollbackFailed: 3 } as const;
+export const EXIT = {
+  done: 0,
+  rolledBack: 1,
+  refused: 2,
+  rollbackFailed: 3,
+  releasedWithProblems: 4,
+} as const;
 
 export const USAGE = `Usage: npm run release -- <command> <env> [app] [args] [options]
 
@@ -53,7 +59,8 @@ Options:
   --resume               run: continue the last unfinished run from the journal
 
 Exit codes: 0 done; 1 a gate failed and the release was rolled back; 2 refused before any
-change; 3 the rollback itself failed (the message says where traffic is and what to run).`;
+change; 3 the rollback itself failed (the message says where traffic is and what to run);
+4 released and healthy, but a step after it failed (the CDN invalidation): not rolled back.`;
 
 /** What the tool needs from its surroundings (tests pass their own). */
 export interface ReleaseRuntime {
@@ -88,6 +95,9 @@ interface Parsed {
   breakLock?: string;
   resume: boolean;
 }
+
+/** How long the end of a command waits for notifications still being delivered. */
+const NOTIFY_FLUSH_MS = 30_000;
 
 const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--break-lock"];
@@ -351,6 +361,10 @@ export async function releaseMain(
     }
     code = result.passed === false ? EXIT.rolledBack : EXIT.done;
     message = result.summary;
+    if (code === EXIT.done && session.postReleaseProblems.length > 0) {
+      code = EXIT.releasedWithProblems;
+      message += `; but ${session.postReleaseProblems.join("; ")}`;
+    }
     if (parsed.command === "verify" && result.passed === false) {
       const idle = otherColour(session.snapshot.stable);
       message += `; it has no traffic. To undo the start: npm run release -- rollback ${envName} ${appName} (${idle} back to its previous version)`;
@@ -369,6 +383,11 @@ export async function releaseMain(
     } else {
       throw error;
     }
+  }
+  const notifier = session.options.backends.notifier;
+  if (notifier) {
+    const { failed } = await notifier.flush(NOTIFY_FLUSH_MS);
+    for (const line of failed) stderr(`warning: notification not delivered: ${line}`);
   }
   const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
   const line = `${envName}/${appName} ${parsed.command}${parsed.dryRun ? " (dry run)" : ""}: ${message} [exit ${code}, ${took}]`;

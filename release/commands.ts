@@ -4,7 +4,7 @@
  * any change (exit 2); a failed gate or deploy rolls back and throws ReleaseFailed (exit 1); a
  * failed rollback throws RollbackFailed (exit 3).
  */
-import { formatDuration } from "../config/duration";
+import { durationMs, formatDuration } from "../config/duration";
 import { otherColour, type Colour } from "../constructs/private/traffic";
 import { ReleaseRefusal, type EnvironmentFile } from "./environment-file";
 import {
@@ -96,6 +96,100 @@ async function bakeOrRollBack(
   throw new ReleaseFailed(`${reason}; rolled back to ${describeTraffic(session.snapshot)}`);
 }
 
+/**
+ * The pre-deployment backup: a manual RDS snapshot in the production tier, or when the app says
+ * `release.backup: true` (`false` turns it off). A failure refuses the release: nothing was
+ * deployed yet.
+ */
+async function backupBeforeRelease(session: ReleaseSession, version: string): Promise<void> {
+  const env = session.file.config;
+  const wanted = session.app.release.backup ?? env.tier === "production";
+  if (!wanted) return;
+  const backup = session.options.backends.backup;
+  if (session.options.dryRun) {
+    session.progress(`dry run: would snapshot the database before releasing ${version}`);
+    return;
+  }
+  if (!backup) {
+    session.progress(
+      "offline: no database to snapshot (normal mode takes a manual RDS snapshot here)",
+    );
+    return;
+  }
+  session.progress(`snapshotting the database before releasing ${version}`);
+  const started = Date.now();
+  try {
+    const result = await backup.snapshot(
+      {
+        app: session.options.app,
+        version,
+        keep: env.releaseBackups.keep,
+        timeoutMs: durationMs(env.releaseBackups.timeout),
+      },
+      (line) => session.progress(line),
+    );
+    await session.journal({
+      step: "backed-up",
+      outcome: "ok",
+      version,
+      durationMs: Date.now() - started,
+      message: `snapshot ${result.snapshotId}${result.deleted.length ? `; older release snapshots deleted: ${result.deleted.join(", ")}` : ""}`,
+    });
+  } catch (error) {
+    await session.journal({
+      step: "backed-up",
+      outcome: "failed",
+      version,
+      durationMs: Date.now() - started,
+      message: (error as Error).message,
+    });
+    throw new ReleaseRefusal(
+      `the pre-deployment backup failed, so nothing was deployed: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** After a promote that baked well: the CDN invalidation the app asks for (never a rollback). */
+async function invalidateAfterPromote(session: ReleaseSession, version: string): Promise<void> {
+  const paths = session.app.cdn?.invalidatePaths;
+  if (!paths) return;
+  const cdn = session.options.backends.cdn;
+  if (session.options.dryRun) {
+    session.progress(`dry run: would invalidate ${paths.join(" ")} on the CDN`);
+    return;
+  }
+  if (!cdn) {
+    session.progress(`offline: no CDN to invalidate (normal mode invalidates ${paths.join(" ")})`);
+    return;
+  }
+  const started = Date.now();
+  try {
+    const { invalidationId } = await cdn.invalidate(
+      paths,
+      `release-${session.options.environment}-${session.options.app}-${version}-${session.runId}`,
+      (line) => session.progress(line),
+    );
+    await session.journal({
+      step: "invalidated",
+      outcome: "ok",
+      version,
+      durationMs: Date.now() - started,
+      message: `CloudFront invalidation ${invalidationId} of ${paths.join(" ")} completed`,
+    });
+  } catch (error) {
+    const message = `the CDN invalidation of ${paths.join(" ")} failed (the release itself is healthy and stays): ${(error as Error).message}`;
+    session.progress(`FAIL ${message}`);
+    session.postReleaseProblems.push(message);
+    await session.journal({
+      step: "invalidation-failed",
+      outcome: "failed",
+      version,
+      durationMs: Date.now() - started,
+      message,
+    });
+  }
+}
+
 /** `start <version>`: the version on the idle colour, weights unchanged, deployed. */
 export async function start(
   session: ReleaseSession,
@@ -119,6 +213,8 @@ export async function start(
   const previousEntry = before.colourEntry(session.options.app, idle);
   const message = `start ${idle} ${version}`;
   const started = Date.now();
+  await backupBeforeRelease(session, version);
+  await session.drainBeforeReplacing(idle, await session.options.backends.journal.read(50));
   await guarded(
     session,
     () => session.apply(next, message),
@@ -188,7 +284,15 @@ export async function shift(
   const next = session.file.withCanaryWeight(session.options.app, percent);
   const message = `shift ${percent}% to ${idle} ${version}`;
   const started = Date.now();
-  await guarded(session, () => session.apply(next, message), zero, message);
+  await guarded(
+    session,
+    async () => {
+      await session.apply(next, message);
+      await session.verifyTraffic();
+    },
+    zero,
+    message,
+  );
   await session.journal({
     step: "shifted",
     outcome: "ok",
@@ -238,10 +342,11 @@ export async function promote(
   const started = Date.now();
   await guarded(
     session,
-    () =>
-      alreadyPromoted
-        ? session.deploy(message)
-        : session.apply(session.file.withStable(app, promoted), message),
+    async () => {
+      if (alreadyPromoted) await session.deploy(message);
+      else await session.apply(session.file.withStable(app, promoted), message);
+      await session.verifyTraffic();
+    },
     back,
     message,
   );
@@ -263,6 +368,7 @@ export async function promote(
     version,
     restore: back,
   });
+  await invalidateAfterPromote(session, version);
   return {
     summary: `${promoted} ${version} promoted: 100% of traffic; ${previous} ${snapshot[previous].version} stays warm for an instant rollback`,
   };

@@ -6,7 +6,12 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { COLOURS } from "../constructs/private/traffic";
-import type { DeployedApp, DeployedStateResult, DeployedStateSource } from "./types";
+import type {
+  DeployedApp,
+  DeployedStateResult,
+  DeployedStateSource,
+  StackOutputsSource,
+} from "./types";
 
 /** Terraform writes `null` for an unset output attribute; the release tool reads undefined. */
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -79,6 +84,44 @@ export function deployedAppFromState(
   }
   const deployed: DeployedApp = parsed.data;
   return { found: true, app: deployed, location };
+}
+
+/** Every output value of a Terraform state (JSON text), by name; throws naming `location`. */
+export function stackOutputsFromState(
+  stateJson: string,
+  location: string,
+): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(stateJson);
+  } catch (error) {
+    throw new Error(`The Terraform state ${location} is not JSON: ${(error as Error).message}`);
+  }
+  const state = stateSchema.safeParse(json);
+  if (!state.success)
+    throw new Error(`The Terraform state ${location} is not a Terraform state file`);
+  return Object.fromEntries(Object.entries(state.data.outputs ?? {}).map(([k, v]) => [k, v.value]));
+}
+
+/** The outputs of a stack from its local state file (offline mode). */
+export class LocalStackOutputs implements StackOutputsSource {
+  constructor(
+    /** The state file path, e.g. `cdktf.out/stacks/dev-infrastructure/dev-infrastructure.tfstate`. */
+    readonly location: string,
+  ) {}
+
+  /** {@inheritDoc StackOutputsSource.read} */
+  async read(): Promise<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = await readFile(this.location, "utf8");
+    } catch (error) {
+      throw new Error(
+        `Cannot read the state ${this.location}: ${(error as Error).message} (is the stack deployed?)`,
+      );
+    }
+    return stackOutputsFromState(text, this.location);
+  }
 }
 
 /** The deployed state of offline mode: the workloads stack's local state file. */

@@ -30,6 +30,7 @@ import type {
   JournalEvent,
   LockInfo,
   ReleaseBackends,
+  ReleaseNotice,
   ReleaseSnapshot,
 } from "./types";
 
@@ -82,6 +83,8 @@ export const DEFAULT_LOCK_TTL_MS = 30 * 60 * 1000;
 export class ReleaseSession {
   /** The file as it is now (after the last step written). */
   file: EnvironmentFile;
+  /** Problems after a healthy release (a failed CDN invalidation): reported, never rolled back. */
+  readonly postReleaseProblems: string[] = [];
   readonly runId = `${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
   private lock?: HeldLock;
   private lastRenewal = 0;
@@ -320,6 +323,11 @@ export class ReleaseSession {
       }
       this.file = target;
       await this.deploy("reconcile the rollback");
+      await this.verifyTraffic().catch((error: unknown) =>
+        this.progress(
+          `warning: the ALB does not show the rolled-back weights yet: ${(error as Error).message}`,
+        ),
+      );
     } catch (error) {
       const why = error instanceof DeployFailed ? error.tail : (error as Error).message;
       const trafficState =
@@ -412,6 +420,7 @@ export class ReleaseSession {
       ...event,
     };
     if (this.options.json) this.options.stdout(JSON.stringify({ event: "journal", ...full }));
+    this.notify(full);
     try {
       await this.options.backends.journal.append(full);
     } catch (error) {
@@ -419,6 +428,65 @@ export class ReleaseSession {
       this.progress(
         `warning: could not write the journal (${this.options.backends.journal.location}): ${(error as Error).message}`,
       );
+    }
+  }
+
+  /** Tells people about a journal event that matters to them (never blocks, never fails). */
+  private notify(event: JournalEvent): void {
+    const notifier = this.options.backends.notifier;
+    const kind = noticeKind(event);
+    if (!notifier || !kind) return;
+    const failing = event.gates?.find((g) => g.verdict !== "pass" && !g.observed);
+    const gate = kind.kind === "gate" ? (failing ?? event.gates?.[0]) : failing;
+    notifier.send({
+      ...kind,
+      environment: this.options.environment,
+      app: this.options.app,
+      version: event.version,
+      state: event.to ?? this.snapshot,
+      summary: `${this.label} ${event.command}: ${event.step}${event.outcome === "failed" ? " FAILED" : ""}${event.version ? ` ${event.version}` : ""}${event.message ? `: ${event.message}` : ""}`,
+      gate,
+      durationMs: event.durationMs,
+      releaseId: this.runId,
+    });
+  }
+
+  /**
+   * After a weight change is deployed: waits until the ALB serves it (listener rule weights,
+   * healthy targets), when the mode can see the ALB. A timeout throws (the step failed).
+   */
+  async verifyTraffic(): Promise<void> {
+    const verifier = this.options.backends.traffic;
+    if (this.options.dryRun || !verifier) return;
+    const app = this.app;
+    await verifier.waitForWeights(
+      { name: this.options.app, namespace: app.namespace },
+      colourWeights(this.snapshot),
+      durationMs(app.gates.verifyTraffic.timeout),
+      (line) => this.progress(line),
+    );
+  }
+
+  /**
+   * Before the idle colour's pods are replaced: if it was promoted away from recently, waits
+   * out its target group's deregistration delay, so connections to it drain first.
+   */
+  async drainBeforeReplacing(colour: Colour, events: readonly JournalEvent[]): Promise<void> {
+    const verifier = this.options.backends.traffic;
+    if (this.options.dryRun || !verifier) return;
+    const promoted = [...events].reverse().find((e) => e.step === "promoted" && e.outcome === "ok");
+    if (!promoted || promoted.to?.stable === colour) return;
+    const delay = await verifier.deregistrationDelayMs(
+      { name: this.options.app, namespace: this.app.namespace },
+      colour,
+    );
+    let left = Date.parse(promoted.time) + delay - Date.now();
+    while (left > 0) {
+      this.progress(
+        `${colour} left the live route at ${promoted.time}: waiting ${formatDuration(left)} for its connections to drain (deregistration delay ${formatDuration(delay)})`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 10_000)));
+      left = Date.parse(promoted.time) + delay - Date.now();
     }
   }
 
@@ -571,6 +639,34 @@ export class DeployFailed extends Error {
   ) {
     super(`deploy failed: ${tail}`);
     this.name = "DeployFailed";
+  }
+}
+
+/** Which notice a journal event is, if any. */
+function noticeKind(event: JournalEvent): Pick<ReleaseNotice, "kind" | "severity"> | undefined {
+  const failed = event.outcome === "failed";
+  switch (event.step) {
+    case "run-started":
+      return { kind: "started", severity: "info" };
+    case "started":
+      return event.command === "run" ? undefined : { kind: "started", severity: "info" };
+    case "verified":
+    case "baked":
+      return { kind: "gate", severity: failed ? "warning" : "info" };
+    case "promoted":
+      return { kind: "promoted", severity: "info" };
+    case "rolled-back":
+      return { kind: "rolled-back", severity: "critical" };
+    case "rollback-failed":
+      return { kind: "rollback-failed", severity: "critical" };
+    case "invalidation-failed":
+      return { kind: "invalidation-failed", severity: "warning" };
+    case "run-finished":
+      return failed
+        ? { kind: "failed", severity: "warning" }
+        : { kind: "finished", severity: "info" };
+    default:
+      return undefined;
   }
 }
 

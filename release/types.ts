@@ -176,6 +176,14 @@ export interface KubernetesAccess {
   token(): Promise<string>;
 }
 
+/** The outputs of a deployed stack (the infrastructure stack's database, distribution, topic). */
+export interface StackOutputsSource {
+  /** Where the state is read from, for messages. */
+  readonly location: string;
+  /** The outputs by name; throws, naming the location, when there is no state. */
+  read(): Promise<Record<string, unknown>>;
+}
+
 /** One instant-vector sample of a PromQL query. */
 export interface PromSample {
   readonly labels: Readonly<Record<string, string>>;
@@ -282,6 +290,8 @@ export interface ReleaseBackends {
   readonly deployedState: DeployedStateSource;
   /** Undefined when there is no cluster to reach (offline without PLATFORM_KUBE_API). */
   kubernetes(): Promise<KubernetesAccess | undefined>;
+  /** The outputs of `<env>-infrastructure` (database_identifier, distribution_id, alarm_topic_arn). */
+  readonly infrastructure?: StackOutputsSource;
   /** The environment's Prometheus (`--prometheus-url`, or the in-cluster service through the API proxy). */
   prometheus?(): Promise<PrometheusQuery | undefined>;
   /** ALB verification after weight changes (normal mode). */

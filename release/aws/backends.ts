@@ -9,7 +9,7 @@ import { releaseAwsClients, type ReleaseAwsClients } from "./clients";
 import { eksKubernetesAccess } from "./eks";
 import { S3Journal } from "./s3-journal";
 import { S3ReleaseLock } from "./s3-lock";
-import { S3DeployedState } from "./s3-state";
+import { S3DeployedState, S3StackOutputs } from "./s3-state";
 
 /** The environment fields the AWS backends use. */
 export type AwsBackendEnvironment = Pick<
@@ -35,6 +35,7 @@ export function awsReleaseBackends(
     lock: new S3ReleaseLock(clients.s3, env.state.bucket, env.name, app),
     journal: new S3Journal(clients.s3, env.state.bucket, env.name, app),
     deployedState: new S3DeployedState(clients.s3, env.state.bucket, env.name),
+    infrastructure: new S3StackOutputs(clients.s3, env.state.bucket, `${env.name}-infrastructure`),
     kubernetes() {
       access ??= eksKubernetesAccess(env, clients.eks, clients.credentials).catch(
         (error: unknown) => {

@@ -3,8 +3,8 @@
  * state bucket, under the key the S3 backend uses (`<stack>.tfstate`, see `stacks/settings.ts`).
  */
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { deployedAppFromState } from "../deployed-state";
-import type { DeployedStateResult, DeployedStateSource } from "../types";
+import { deployedAppFromState, stackOutputsFromState } from "../deployed-state";
+import type { DeployedStateResult, DeployedStateSource, StackOutputsSource } from "../types";
 import { bodyText, isNoSuchKey, s3Failure, s3Url } from "./s3-util";
 
 /** The state key of the workloads stack of an environment: `<env>-workloads.tfstate`. */
@@ -51,5 +51,35 @@ export class S3DeployedState implements DeployedStateSource {
       throw s3Failure("GetObject", this.location, error);
     }
     return deployedAppFromState(text, app, this.location);
+  }
+}
+
+/** The outputs of a stack from its state object (`<stack>.tfstate`) in the state bucket. */
+export class S3StackOutputs implements StackOutputsSource {
+  /** `s3://bucket/<stack>.tfstate`. */
+  readonly location: string;
+
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+    readonly stack: string,
+  ) {
+    this.location = s3Url(bucket, `${stack}.tfstate`);
+  }
+
+  /** {@inheritDoc StackOutputsSource.read} */
+  async read(): Promise<Record<string, unknown>> {
+    let text: string;
+    try {
+      const output = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: `${this.stack}.tfstate` }),
+      );
+      text = await bodyText(output, this.location);
+    } catch (error) {
+      if (isNoSuchKey(error))
+        throw new Error(`${this.location}: no state yet (is ${this.stack} deployed?)`);
+      throw s3Failure("GetObject", this.location, error);
+    }
+    return stackOutputsFromState(text, this.location);
   }
 }

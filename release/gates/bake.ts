@@ -22,6 +22,8 @@ export interface BakeOptions {
   readonly label: string;
   /** Progress lines. */
   readonly progress: (line: string) => void;
+  /** How many times an inconclusive window gate extends the bake before it fails. @default 0 */
+  readonly extendWhenInconclusive?: number;
   /** Called between rounds (the lock is renewed there). */
   readonly onRound?: () => Promise<void>;
 }
@@ -37,56 +39,87 @@ export interface BakeOutcome {
   readonly durationMs: number;
 }
 
-/** Runs the bake. */
+/**
+ * Runs the bake. Each round: every probe gate on every route (any non-pass fails the bake), then
+ * every window gate over the window so far, on the first route (a `fail` fails at once, an
+ * `inconclusive` may still turn). When the time is up, a window gate still inconclusive extends
+ * the bake by its duration (`extendWhenInconclusive` times), then fails it. Observe-mode gates
+ * are logged and journalled, never acted on.
+ */
 export async function bake(options: BakeOptions): Promise<BakeOutcome> {
   const started = Date.now();
-  const end = started + options.durationMs;
+  let end = started + options.durationMs;
+  let extensionsLeft = options.extendWhenInconclusive ?? 0;
   const probes = options.gates.filter((g) => g.kind === "probe");
   const windows = options.gates.filter((g) => g.kind === "window");
   const seen = new Map<string, GateResult[]>();
-  const record = (result: GateResult) => {
-    const key = `${result.gate}\u0000${result.route}`;
-    seen.set(key, [...(seen.get(key) ?? []), result]);
+  const lastWindow = new Map<string, GateResult>();
+  /** Records a result; returns it when it stops the bake now. */
+  const judge = (gate: Gate, raw: GateResult): GateResult | undefined => {
+    const observed = gate.mode === "observe";
+    const result = observed ? { ...raw, observed: true } : raw;
+    if (gate.kind === "window") lastWindow.set(`${result.gate}\u0000${result.route}`, result);
+    else {
+      const key = `${result.gate}\u0000${result.route}`;
+      seen.set(key, [...(seen.get(key) ?? []), result]);
+    }
+    if (result.verdict === "pass") return undefined;
+    if (observed) {
+      options.progress(
+        `observe mode: ${result.gate} would have ${result.verdict === "fail" ? "failed" : "been inconclusive"}: ${result.detail}`,
+      );
+      return undefined;
+    }
+    if (gate.kind === "window" && result.verdict === "inconclusive") return undefined;
+    return result;
   };
   let rounds = 0;
   let failure: GateResult | undefined;
-  do {
+  for (;;) {
     rounds++;
     for (const context of options.contexts) {
       for (const gate of probes) {
-        const result = await gate.check(context);
-        record(result);
-        if (result.verdict !== "pass") {
-          failure = result;
-          break;
-        }
+        failure = judge(gate, await gate.check(context));
+        if (failure) break;
       }
       if (failure) break;
     }
+    if (!failure && options.contexts.length > 0) {
+      const window = { startMs: started, endMs: Date.now() };
+      for (const gate of windows) {
+        failure = judge(gate, await gate.check({ ...options.contexts[0], window }));
+        if (failure) break;
+      }
+    }
     if (failure) break;
     const left = Math.max(0, end - Date.now());
-    const checks = [...seen.values()].reduce((n, list) => n + list.length, 0);
+    const checks = [...seen.values()].reduce((n, list) => n + list.length, 0) + lastWindow.size;
     options.progress(
       `${options.label}: round ${rounds}, ${checks} checks passed, ${formatDuration(left)} left`,
     );
-    if (left <= 0) break;
-    await options.onRound?.();
-    await sleep(Math.min(options.intervalMs, left));
-  } while (Date.now() < end || rounds === 0);
-
-  if (!failure) {
-    for (const context of options.contexts) {
-      for (const gate of windows) {
-        const result = await gate.check({
-          ...context,
-          window: { startMs: started, endMs: Date.now() },
-        });
-        record(result);
-        if (result.verdict !== "pass") failure ??= result;
+    if (left <= 0) {
+      const undecided = windows.find(
+        (g) =>
+          g.mode !== "observe" &&
+          [...lastWindow.values()].some((r) => r.gate === g.name && r.verdict === "inconclusive"),
+      );
+      if (!undecided) break;
+      const result = [...lastWindow.values()].find((r) => r.gate === undecided.name)!;
+      if (extensionsLeft <= 0) {
+        failure = result;
+        break;
       }
+      extensionsLeft--;
+      const extra = Math.max(options.durationMs, options.intervalMs);
+      end = Date.now() + extra;
+      options.progress(
+        `${options.label}: ${result.gate} inconclusive (${result.detail}): bake extended by ${formatDuration(extra)}`,
+      );
     }
+    await options.onRound?.();
+    await sleep(Math.min(options.intervalMs, Math.max(0, end - Date.now())));
   }
-  const results = [...seen.values()].map(aggregate);
+  const results = [...[...seen.values()].map(aggregate), ...lastWindow.values()];
   results.sort((a, b) => Number(a.verdict === "pass") - Number(b.verdict === "pass"));
   return { passed: !failure, results, failure, rounds, durationMs: Date.now() - started };
 }

@@ -19,6 +19,8 @@ export function stagingForTests(): string {
   doc.setIn(["apps", "web", "release", "canaryWeight"], 0);
   const health = { consecutive: 3, interval: "20ms", timeout: "2s", requestTimeout: "1s" };
   doc.setIn(["apps", "web", "gates", "health"], doc.createNode(health, { flow: true }));
+  // no Prometheus here: the metric gate has its own tests against a real server
+  doc.setIn(["apps", "web", "gates", "metrics"], false);
   const rollout = { steps: [10], bake: "0s", bakeInterval: "20ms" };
   doc.setIn(["apps", "web", "rollout"], doc.createNode(rollout, { flow: true }));
   return doc.toString({ lineWidth: 0 });

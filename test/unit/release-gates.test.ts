@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bake } from "../../release/gates/bake";
 import { commandGate } from "../../release/gates/command";
-import type { GateContext } from "../../release/gates/gate";
+import type { Gate, GateContext } from "../../release/gates/gate";
 import { healthGate, healthProbe } from "../../release/gates/health";
 import type { HttpTarget } from "../../release/gates/http";
 import { smokeGates } from "../../release/gates/smoke";
@@ -258,33 +258,95 @@ describe("bake", () => {
     }
   });
 
-  it("judges window gates once at the end, over the whole window", async () => {
+  const windowGate = (
+    verdicts: ("pass" | "fail" | "inconclusive")[],
+    mode: "enforce" | "observe" = "enforce",
+  ) => {
     const windows: { startMs: number; endMs: number }[] = [];
-    const outcome = await bake({
-      durationMs: 50,
+    const gate: Gate = {
+      name: "metrics",
+      kind: "window",
+      mode,
+      check: async (c) => {
+        windows.push(c.window!);
+        const verdict = verdicts[Math.min(windows.length, verdicts.length) - 1];
+        return {
+          gate: "metrics",
+          verdict,
+          detail: `sample ${windows.length}`,
+          route: c.target.route,
+          durationMs: 1,
+        };
+      },
+    };
+    return { gate, windows };
+  };
+  const bakeWith = (gate: Gate, durationMs: number, extendWhenInconclusive = 0) => {
+    const lines: string[] = [];
+    const outcome = bake({
+      durationMs,
       intervalMs: 10,
-      gates: [
-        {
-          name: "metrics",
-          kind: "window",
-          check: async (c) => {
-            windows.push(c.window!);
-            return {
-              gate: "metrics",
-              verdict: "inconclusive",
-              detail: "3 requests: too few",
-              route: c.target.route,
-              durationMs: 1,
-            };
-          },
-        },
-      ],
+      gates: [gate],
       contexts: [context("http://127.0.0.1:9", "live")],
       label: "bake",
-      progress: () => {},
+      progress: (line) => lines.push(line),
+      extendWhenInconclusive,
     });
-    expect(windows).toHaveLength(1);
-    expect(windows[0].endMs - windows[0].startMs).toBeGreaterThanOrEqual(50);
-    expect(outcome).toMatchObject({ passed: false, failure: { verdict: "inconclusive" } });
+    return { outcome, lines };
+  };
+
+  it("judges window gates every round over the growing window, the last verdict counting", async () => {
+    const { gate, windows } = windowGate(["inconclusive", "inconclusive", "pass"]);
+    const { outcome } = bakeWith(gate, 60);
+    const result = await outcome;
+    expect(result.passed).toBe(true);
+    expect(windows.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(windows.map((w) => w.startMs)).size).toBe(1);
+    expect(windows.at(-1)!.endMs - windows[0].startMs).toBeGreaterThanOrEqual(60);
+    expect(result.results).toEqual([expect.objectContaining({ gate: "metrics", verdict: "pass" })]);
+  });
+
+  it("fails at once on a window gate's fail", async () => {
+    const { gate, windows } = windowGate(["pass", "fail"]);
+    const result = await bakeWith(gate, 10_000).outcome;
+    expect(result).toMatchObject({
+      passed: false,
+      rounds: 2,
+      failure: { verdict: "fail", detail: "sample 2" },
+    });
+    expect(windows).toHaveLength(2);
+  });
+
+  it("extends the bake once when still inconclusive, then fails", async () => {
+    const { gate } = windowGate(["inconclusive"]);
+    const { outcome, lines } = bakeWith(gate, 30, 1);
+    const result = await outcome;
+    expect(result).toMatchObject({ passed: false, failure: { verdict: "inconclusive" } });
+    expect(lines.filter((l) => l.includes("inconclusive (sample"))).toHaveLength(1);
+    expect(lines.find((l) => l.includes("inconclusive (sample"))).toMatch(
+      /^bake: metrics inconclusive \(sample \d+\): bake extended by 30ms$/,
+    );
+    expect(result.durationMs).toBeGreaterThanOrEqual(60);
+  });
+
+  it("an extension that turns conclusive passes", async () => {
+    const { gate } = windowGate([
+      "inconclusive",
+      "inconclusive",
+      "inconclusive",
+      "inconclusive",
+      "pass",
+    ]);
+    const result = await bakeWith(gate, 20, 1).outcome;
+    expect(result.passed).toBe(true);
+  });
+
+  it("observe mode logs what it would have decided and never fails", async () => {
+    const { gate } = windowGate(["fail"], "observe");
+    const { outcome, lines } = bakeWith(gate, 30);
+    const result = await outcome;
+    expect(result.passed).toBe(true);
+    expect(lines).toContain("observe mode: metrics would have failed: sample 1");
+    expect(result.results[0]).toMatchObject({ verdict: "fail", observed: true });
   });
 });
