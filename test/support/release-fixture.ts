@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { offlineReleaseBackends } from "../../release/backends";
 import { releaseMain } from "../../release/cli";
-import type { JournalEvent } from "../../release/types";
+import type { JournalEvent, ReleaseBackends } from "../../release/types";
 import { ENVIRONMENTS_DIR } from "../helpers";
 import { startReleaseHarness, type Behaviour, type ReleaseHarness } from "./release-harness";
 
@@ -44,7 +44,13 @@ export interface ReleaseFixture {
   /** Runs `npm run release -- <argv>` in-process (gates go to the fake ALB unless told). */
   release(
     argv: string[],
-    options?: { baseUrl?: boolean; kube?: boolean; lockTtlMs?: number },
+    options?: {
+      baseUrl?: boolean;
+      kube?: boolean;
+      lockTtlMs?: number;
+      /** Backends to add or replace (traffic verifier, backup, CDN, notifier). */
+      extra?: Partial<ReleaseBackends>;
+    },
   ): Promise<ReleaseOutcome>;
   /** The journal's events. */
   journal(): JournalEvent[];
@@ -112,6 +118,7 @@ export async function releaseFixture(
               options.kube === false
                 ? undefined
                 : { server: harness.kubeApiUrl, token: async () => harness.token },
+            ...options.extra,
           }),
           stdout: (line) => stdout.push(line),
           stderr: (line) => stderr.push(line),
