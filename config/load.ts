@@ -199,6 +199,21 @@ function describeIssue(issue: z.ZodIssue, raw: unknown): Problem[] {
       return [
         { field, received, expected: isZodDefault(issue.message) ? bound(issue) : issue.message },
       ];
+    case "invalid_union": {
+      // The branches whose type matched the value (e.g. the object form of `false | {...}`)
+      // say what is wrong inside it; a value no branch's type matched is described as a whole.
+      const typed = issue.unionErrors.filter((e) =>
+        e.issues.every(
+          (i) =>
+            !(
+              ["invalid_type", "invalid_literal"].includes(i.code) &&
+              i.path.length === issue.path.length
+            ),
+        ),
+      );
+      if (typed.length === 1) return typed[0].issues.flatMap((i) => describeIssue(i, raw));
+      return [{ field, received, expected: issue.message }];
+    }
     default:
       return [{ field, received, expected: issue.message }];
   }

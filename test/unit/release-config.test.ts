@@ -25,6 +25,16 @@ describe("release gates and rollout in the environment file", () => {
     expect(web.gates).toEqual({
       health: { consecutive: 3, interval: "2s", timeout: "2m", requestTimeout: "5s" },
       smoke: [],
+      metrics: {
+        mode: "enforce",
+        maxErrorRate: 0.01,
+        maxP95: "500ms",
+        relative: { errorRate: 0.01, p95: 1.5 },
+        minRequests: 50,
+        extendWhenInconclusive: 1,
+        seriesLabel: "service",
+      },
+      verifyTraffic: { timeout: "5m" },
     });
     expect(web.rollout).toEqual({ steps: [5], bake: "5m", bakeInterval: "10s" });
   });
@@ -56,6 +66,34 @@ describe("release gates and rollout in the environment file", () => {
       "apps.web.rollout.steps: received [50,25]; expected canary weights in increasing order, such as [5, 25, 50]",
       'apps.web.rollout.bake: received "5"; expected a duration such as 500ms, 30s, 5m, 1h or 1m30s',
     ]);
+  });
+
+  it("fails when metric thresholds, notifications or CDN paths are wrong, naming each", () => {
+    expect(
+      problemsFor((web) => {
+        web.gates = {
+          metrics: { maxErrorRate: 2, maxP95: "slow", mode: "watch", seriesLabel: "bad-label" },
+        };
+        web.cdn = { invalidatePaths: ["index.html"] };
+      }),
+    ).toEqual([
+      'apps.web.gates.metrics.mode: received "watch"; expected one of "enforce" | "observe"',
+      "apps.web.gates.metrics.maxErrorRate: received 2; expected a number <= 1",
+      'apps.web.gates.metrics.maxP95: received "slow"; expected a duration such as 500ms, 30s, 5m, 1h or 1m30s',
+      'apps.web.gates.metrics.seriesLabel: received "bad-label"; expected a Prometheus label name',
+      'apps.web.cdn.invalidatePaths[0]: received "index.html"; expected a path starting with /, such as /* or /index.html',
+    ]);
+  });
+
+  it("fails when a notification secret names neither or both of env and file", () => {
+    const raw = rawEnvironment("staging") as Record<string, any>;
+    raw.notifications = {
+      slack: [{ webhookUrl: {} }],
+      pagerduty: { routingKey: { env: "PD_KEY", file: "/run/pd" } },
+    };
+    expect(() => loadEnvironments(environmentFolder({ staging: raw }))).toThrow(
+      /notifications\.slack\[0\]\.webhookUrl: received \{\}; expected exactly one of env \(a variable name\) or file \(a path\) holding the secret[\s\S]*notifications\.pagerduty\.routingKey: received .*; expected exactly one of env/,
+    );
   });
 
   it("fails when a canary step is not between 1 and 99", () => {
