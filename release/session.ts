@@ -21,6 +21,7 @@ import { bake, type BakeOutcome } from "./gates/bake";
 import { commandGate } from "./gates/command";
 import type { Gate, GateContext } from "./gates/gate";
 import { healthGate, healthProbe } from "./gates/health";
+import { metricGate } from "./gates/metrics";
 import type { HttpTarget } from "./gates/http";
 import { smokeGates } from "./gates/smoke";
 import { getIngress, patchIngressAnnotations } from "./kubernetes";
@@ -74,6 +75,8 @@ export interface SessionOptions {
   readonly stderr: (line: string) => void;
   /** Lock lifetime; renewed between steps and bake rounds. */
   readonly lockTtlMs: number;
+  /** The metric gate's shortest query range (seconds). @default 60 (4 scrapes of 15 s) */
+  readonly metricsMinRangeSeconds?: number;
 }
 
 /** Lock lifetime when nothing else is said: long enough for a deploy, renewed while working. */
@@ -530,13 +533,29 @@ export class ReleaseSession {
     return gates;
   }
 
-  /** The gates of a bake round: one health probe and each smoke check. */
-  bakeGates(): Gate[] {
+  /**
+   * The gates of a bake: one health probe and each smoke check per round, and the metric gate
+   * (canary against stable over the window so far) unless the app turns it off.
+   */
+  bakeGates(canary: Colour): Gate[] {
     const app = this.app;
-    return [
+    const gates = [
       healthProbe(app.healthPath, app.gates.health),
       ...smokeGates(app.gates.smoke, app.gates.health.requestTimeout),
     ];
+    if (app.gates.metrics !== false) {
+      const prometheus = this.options.backends.prometheus;
+      gates.push(
+        metricGate(app.gates.metrics, {
+          app: this.options.app,
+          canaryColour: canary,
+          stableColour: otherColour(canary),
+          prometheus: async () => (prometheus ? prometheus() : undefined),
+          minRangeSeconds: this.options.metricsMinRangeSeconds,
+        }),
+      );
+    }
+    return gates;
   }
 
   /** Runs the verify gates against the preview route (the idle colour); stops at the first failure. */
@@ -589,7 +608,9 @@ export class ReleaseSession {
     const outcome = await bake({
       durationMs: durationMsValue,
       intervalMs: durationMs(app.rollout.bakeInterval),
-      gates: this.bakeGates(),
+      gates: this.bakeGates(canary),
+      extendWhenInconclusive:
+        app.gates.metrics === false ? 0 : app.gates.metrics.extendWhenInconclusive,
       contexts,
       label: `bake ${label}`,
       progress: (line) => this.progress(line),
