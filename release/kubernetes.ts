@@ -1,6 +1,7 @@
 /**
  * The little of the Kubernetes API the release tool needs: read an app's Ingress and patch its
- * traffic annotations (JSON merge patch), with the deploy credentials.
+ * traffic annotations (JSON merge patch), and list the TargetGroupBindings the AWS Load Balancer
+ * Controller made for it, with the deploy credentials.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -55,6 +56,50 @@ export function patchIngressAnnotations(
     contentType: "application/merge-patch+json",
     body: JSON.stringify({ metadata: { annotations } }),
   }) as Promise<IngressObject>;
+}
+
+/**
+ * The parts of a TargetGroupBinding (`elbv2.k8s.aws/v1beta1`) the release tool reads. Field names
+ * as the AWS Load Balancer Controller v2.13.3 (chart 1.13.3, the platform's pin) defines them in
+ * `apis/elbv2/v1beta1/targetgroupbinding_types.go`: `spec.serviceRef.name` (`json:"name"`),
+ * `spec.targetGroupARN` (`json:"targetGroupARN,omitempty"`: optional in the CRD, where
+ * `targetGroupName` may name the group instead, but always set on the bindings the controller
+ * builds for an Ingress, `pkg/ingress/model_build_target_group.go`).
+ */
+export interface TargetGroupBindingObject {
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: {
+    readonly serviceRef?: { readonly name?: string; readonly port?: number | string };
+    readonly targetGroupARN?: string;
+    readonly targetGroupName?: string;
+  };
+}
+
+/**
+ * Path of the TargetGroupBinding list of a namespace: group `elbv2.k8s.aws`, version `v1beta1`
+ * (the storage version: `apis/elbv2/v1beta1/groupversion_info.go` and
+ * `stable/aws-load-balancer-controller/crds/crds.yaml` of eks-charts at chart 1.13.3, plural
+ * `targetgroupbindings`, namespaced).
+ */
+export function targetGroupBindingsPath(namespace: string): string {
+  return `/apis/elbv2.k8s.aws/v1beta1/namespaces/${encodeURIComponent(namespace)}/targetgroupbindings`;
+}
+
+/** Lists the TargetGroupBindings of a namespace (one per Ingress backend Service). */
+export async function listTargetGroupBindings(
+  access: KubernetesAccess,
+  namespace: string,
+): Promise<TargetGroupBindingObject[]> {
+  const list = (await call(access, "GET", targetGroupBindingsPath(namespace))) as {
+    items?: TargetGroupBindingObject[];
+  };
+  if (!Array.isArray(list.items)) {
+    throw new KubernetesApiError(
+      `GET ${targetGroupBindingsPath(namespace)}: the answer is not a list (no items)`,
+      200,
+    );
+  }
+  return list.items;
 }
 
 /** The weights of the Ingress's weighted action per colour, or why they could not be read. */

@@ -1,7 +1,7 @@
 /**
  * The normal-mode release backends of one environment and app (DESIGN.md section 5): lock and
  * journal in the environment's state bucket, the deployed state from the workloads stack's S3
- * state, and the EKS API server with deploy-role credentials.
+ * state, the EKS API server with deploy-role credentials, and the ALB (ELBv2) to verify traffic.
  */
 import type { EnvironmentConfig } from "../../config/schema";
 import type { KubernetesAccess, ReleaseBackends } from "../types";
@@ -10,6 +10,7 @@ import { eksKubernetesAccess } from "./eks";
 import { S3Journal } from "./s3-journal";
 import { S3ReleaseLock } from "./s3-lock";
 import { S3DeployedState, S3StackOutputs } from "./s3-state";
+import { ElbTrafficVerifier } from "./traffic";
 
 /** The environment fields the AWS backends use. */
 export type AwsBackendEnvironment = Pick<
@@ -20,7 +21,8 @@ export type AwsBackendEnvironment = Pick<
 /**
  * Lock (`release/locks/<env>/<app>.json`), journal (`release/journal/<env>/<app>/`) and deployed
  * state (`<env>-workloads.tfstate`) in `env.state.bucket`, and the EKS cluster, resolved once on
- * the first `kubernetes()` call (a failed resolution is retried on the next call).
+ * the first `kubernetes()` call (a failed resolution is retried on the next call); traffic
+ * verification reads the app's TargetGroupBindings through that API and its ALB through ELBv2.
  *
  * @param clients the AWS clients; built from the environment (default credential chain, plus
  *   `deployRoleArn` when set) unless given, e.g. by tests
@@ -31,19 +33,21 @@ export function awsReleaseBackends(
   clients: ReleaseAwsClients = releaseAwsClients(env),
 ): ReleaseBackends {
   let access: Promise<KubernetesAccess> | undefined;
+  const kubernetes = () => {
+    access ??= eksKubernetesAccess(env, clients.eks, clients.credentials).catch(
+      (error: unknown) => {
+        access = undefined;
+        throw error;
+      },
+    );
+    return access;
+  };
   return {
     lock: new S3ReleaseLock(clients.s3, env.state.bucket, env.name, app),
     journal: new S3Journal(clients.s3, env.state.bucket, env.name, app),
     deployedState: new S3DeployedState(clients.s3, env.state.bucket, env.name),
     infrastructure: new S3StackOutputs(clients.s3, env.state.bucket, `${env.name}-infrastructure`),
-    kubernetes() {
-      access ??= eksKubernetesAccess(env, clients.eks, clients.credentials).catch(
-        (error: unknown) => {
-          access = undefined;
-          throw error;
-        },
-      );
-      return access;
-    },
+    kubernetes,
+    traffic: new ElbTrafficVerifier(clients.elbv2, kubernetes),
   };
 }

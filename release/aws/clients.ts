@@ -7,6 +7,7 @@
  * so CloudTrail tells a release from a deploy.
  */
 import { EKSClient } from "@aws-sdk/client-eks";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { EnvironmentConfig } from "../../config/schema";
@@ -23,7 +24,9 @@ export interface ReleaseAwsClients {
   readonly s3: S3Client;
   /** EKS in the environment's region. */
   readonly eks: EKSClient;
-  /** The credentials both clients use, for signing the EKS token. */
+  /** Elastic Load Balancing v2 in the environment's region (the apps' ALBs). */
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  /** The credentials every client uses, also for signing the EKS token. */
   readonly credentials: AwsCredentialsProvider;
 }
 
@@ -91,7 +94,7 @@ export function environmentCredentials(
 }
 
 /**
- * S3 (state bucket region) and EKS (environment region) clients sharing the environment's
+ * S3 (state bucket region), EKS and ELBv2 (environment region) clients sharing the environment's
  * credentials. The SDK reads endpoint overrides such as `AWS_ENDPOINT_URL_S3` by itself.
  */
 export function releaseAwsClients(
@@ -101,6 +104,7 @@ export function releaseAwsClients(
   return {
     s3: new S3Client({ region: env.state.region, credentials }),
     eks: new EKSClient({ region: env.region, credentials }),
+    elbv2: new ElasticLoadBalancingV2Client({ region: env.region, credentials }),
     credentials,
   };
 }

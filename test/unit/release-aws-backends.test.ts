@@ -3,6 +3,7 @@
  * and the normal-mode backends built on them.
  */
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { awsReleaseBackends } from "../../release/aws/backends";
@@ -13,6 +14,7 @@ import {
   type AwsCredentials,
   type CredentialProviders,
 } from "../../release/aws/clients";
+import { ElbTrafficVerifier } from "../../release/aws/traffic";
 import { environment } from "../helpers";
 
 const CREDENTIALS: AwsCredentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
@@ -86,7 +88,7 @@ describe("cachedCredentials", () => {
 });
 
 describe("releaseAwsClients", () => {
-  test("S3 in the state bucket's region, EKS in the environment's, one credentials provider", async () => {
+  test("S3 in the state bucket's region, EKS and ELBv2 in the environment's, one credentials provider", async () => {
     const env = environment("staging", (raw) => {
       raw.state = { bucket: "example-tfstate-staging", region: "us-east-1" };
     });
@@ -94,9 +96,11 @@ describe("releaseAwsClients", () => {
     const clients = releaseAwsClients(env, credentials);
     expect(await clients.s3.config.region()).toBe("us-east-1");
     expect(await clients.eks.config.region()).toBe(env.region);
+    expect(await clients.elbv2.config.region()).toBe(env.region);
     expect(clients.credentials).toBe(credentials);
     expect((await clients.s3.config.credentials()).accessKeyId).toBe("AKIDFAKE");
     expect((await clients.eks.config.credentials()).accessKeyId).toBe("AKIDFAKE");
+    expect((await clients.elbv2.config.credentials()).accessKeyId).toBe("AKIDFAKE");
   });
 });
 
@@ -109,6 +113,7 @@ describe("awsReleaseBackends", () => {
     awsReleaseBackends(staging, "web", {
       s3: new S3Client({ region: staging.state.region }),
       eks: new EKSClient({ region: staging.region }),
+      elbv2: new ElasticLoadBalancingV2Client({ region: staging.region }),
       credentials: async () => CREDENTIALS,
     });
 
@@ -118,6 +123,7 @@ describe("awsReleaseBackends", () => {
     expect(b.lock.location).toBe(`s3://${bucket}/release/locks/staging/web.json`);
     expect(b.journal.location).toBe(`s3://${bucket}/release/journal/staging/web/`);
     expect(b.deployedState.location).toBe(`s3://${bucket}/staging-workloads.tfstate`);
+    expect(b.traffic).toBeInstanceOf(ElbTrafficVerifier);
   });
 
   test("kubernetes() describes the cluster once; a failure is retried on the next call", async () => {
