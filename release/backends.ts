@@ -11,7 +11,8 @@ import type { EnvironmentConfig } from "../config/schema";
 import { LocalDeployedState, LocalStackOutputs } from "./deployed-state";
 import { FileJournal } from "./file-journal";
 import { FileReleaseLock } from "./file-lock";
-import type { KubernetesAccess, ReleaseBackends } from "./types";
+import { prometheusAt, prometheusThroughKubernetes } from "./prometheus";
+import type { KubernetesAccess, PrometheusQuery, ReleaseBackends } from "./types";
 
 /** Kubernetes access from `PLATFORM_KUBE_API`, when set. */
 export function kubernetesAccessFromEnv(
@@ -49,16 +50,39 @@ export function offlineReleaseBackends(
   };
 }
 
+/**
+ * The environment's Prometheus: `prometheusUrl` when given, else the in-cluster
+ * kube-prometheus-stack service through the Kubernetes API proxy (undefined without a cluster).
+ */
+export function prometheusFor(
+  kubernetes: ReleaseBackends["kubernetes"],
+  prometheusUrl?: string,
+): () => Promise<PrometheusQuery | undefined> {
+  if (prometheusUrl) {
+    const direct = prometheusAt(prometheusUrl);
+    return async () => direct;
+  }
+  return async () => {
+    const access = await kubernetes();
+    return access ? prometheusThroughKubernetes(access) : undefined;
+  };
+}
+
 /** The backends of the mode asked for. */
 export async function releaseBackends(
   env: EnvironmentConfig,
   app: string,
-  options: { readonly offline: boolean; readonly cwd: string },
+  options: { readonly offline: boolean; readonly cwd: string; readonly prometheusUrl?: string },
 ): Promise<ReleaseBackends> {
-  if (options.offline) return offlineReleaseBackends(env, app, options.cwd);
-  // loaded only in normal mode: the AWS SDK costs start-up time offline runs need not pay
-  const { awsReleaseBackends } = await import("./aws/backends");
-  const aws = awsReleaseBackends(env, app);
-  const override = kubernetesAccessFromEnv();
-  return override ? { ...aws, kubernetes: async () => override } : aws;
+  let backends: ReleaseBackends;
+  if (options.offline) {
+    backends = offlineReleaseBackends(env, app, options.cwd);
+  } else {
+    // loaded only in normal mode: the AWS SDK costs start-up time offline runs need not pay
+    const { awsReleaseBackends } = await import("./aws/backends");
+    const aws = awsReleaseBackends(env, app);
+    const override = kubernetesAccessFromEnv();
+    backends = override ? { ...aws, kubernetes: async () => override } : aws;
+  }
+  return { ...backends, prometheus: prometheusFor(backends.kubernetes, options.prometheusUrl) };
 }

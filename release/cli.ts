@@ -51,6 +51,7 @@ Options:
   --steps 5,25,50        canary steps of run (default: apps.<app>.rollout.steps, else 5)
   --bake <duration>      bake after each shift and the promote, e.g. 5m, 0s (default: rollout.bake)
   --base-url <url>       send HTTP gates there (Host stays the app host) instead of https://<host>
+  --prometheus-url <url> query Prometheus there instead of the in-cluster service (API proxy)
   --dry-run              print every edit, deploy and gate; change nothing
   --commit               commit the environment file after each step
   --json                 one JSON object per event on stdout
@@ -78,6 +79,8 @@ export interface ReleaseRuntime {
   readonly actor?: string;
   /** Lock lifetime. @default 30 minutes */
   readonly lockTtlMs?: number;
+  /** The metric gate's shortest query range in seconds. @default 60 */
+  readonly metricsMinRangeSeconds?: number;
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
 }
@@ -88,6 +91,7 @@ interface Parsed {
   steps?: number[];
   bakeMs?: number;
   baseUrl?: string;
+  prometheusUrl?: string;
   dryRun: boolean;
   commit: boolean;
   json: boolean;
@@ -100,7 +104,7 @@ interface Parsed {
 const NOTIFY_FLUSH_MS = 30_000;
 
 const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
-const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--break-lock"];
+const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
 const FLAG_OPTIONS = ["--dry-run", "--commit", "--json", "--force", "--resume"];
 
 /** Parses argv; every problem at once, as a refusal. */
@@ -166,6 +170,12 @@ export function parseArguments(argv: readonly string[]): Parsed {
       `--base-url: received ${JSON.stringify(baseUrl)}; expected http(s)://host[:port] with no path, such as https://my-alb-123.eu-west-1.elb.amazonaws.com`,
     );
   }
+  const prometheusUrl = values["--prometheus-url"];
+  if (prometheusUrl !== undefined && !/^https?:\/\/\S+$/.test(prometheusUrl)) {
+    problems.push(
+      `--prometheus-url: received ${JSON.stringify(prometheusUrl)}; expected an http(s) URL such as http://127.0.0.1:9090`,
+    );
+  }
   const breakLock = values["--break-lock"];
   if (breakLock !== undefined && breakLock.trim().length < 3) {
     problems.push(
@@ -206,6 +216,7 @@ export function parseArguments(argv: readonly string[]): Parsed {
     steps,
     bakeMs,
     baseUrl: baseUrl?.replace(/\/$/, ""),
+    prometheusUrl,
     dryRun: flags.has("--dry-run"),
     commit: flags.has("--commit"),
     json: flags.has("--json"),
@@ -256,7 +267,9 @@ export async function releaseMain(
     return EXIT.refused;
   }
   const backendsFor =
-    runtime.backends ?? ((env, app) => releaseBackends(env, app, { offline, cwd }));
+    runtime.backends ??
+    ((env, app) =>
+      releaseBackends(env, app, { offline, cwd, prometheusUrl: parsed.prometheusUrl }));
 
   if (parsed.command === "status") {
     return status(
@@ -292,6 +305,7 @@ export async function releaseMain(
     stdout,
     stderr,
     lockTtlMs: runtime.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
+    metricsMinRangeSeconds: runtime.metricsMinRangeSeconds,
   });
   const app = session.app;
   const bakeMs = parsed.bakeMs ?? durationMs(app.rollout.bake);

@@ -53,7 +53,7 @@ describe("release command line", () => {
       problems(["shift", "prod", "web", "100", "--bake", "soon", "--steps", "50,25", "--wat"]),
     ).toBe(
       [
-        "unknown option --wat (options: --steps, --bake, --base-url, --break-lock, --dry-run, --commit, --json, --force, --resume)",
+        "unknown option --wat (options: --steps, --bake, --base-url, --prometheus-url, --break-lock, --dry-run, --commit, --json, --force, --resume)",
         '--steps: received "50,25"; expected increasing canary weights from 1 to 99, such as 5,25,50 (100 is the promote)',
         '--bake: received "soon"; expected a duration such as 500ms, 30s, 5m, 1h or 1m30s',
         'shift: percent: received "100"; expected an integer from 1 to 99 (100 is promote, 0 is rollback)',

@@ -15,13 +15,18 @@ import type { Colour } from "../../../constructs/private/traffic";
  * - `"down"`: no process listens (the fake ALB answers 502);
  * - `{ breaksAfter: n }`: healthy for the first n requests to the colour after the version is
  *   deployed (or the behaviour set), then 500;
- * - `{ slowMs: n }`: each response delayed by n ms (may be combined with `breaksAfter`).
+ * - `{ slowMs: n }`: each response delayed by n ms (may be combined with `breaksAfter`);
+ * - `{ errorRate: r }`: a fraction r (0-1) of the requests outside /healthz and /readyz get a 500
+ *   (evenly spread, deterministic): the health probes pass, real traffic errors.
+ * Every colour serves `/metrics` as podinfo does (`pkg/api/http/metrics.go`): the counter
+ * `http_requests_total{status}` and the histogram `http_request_duration_seconds{le}`, reset
+ * when the colour's pods restart.
  */
 export type Behaviour =
   | "healthy"
   | "broken"
   | "down"
-  | { readonly breaksAfter?: number; readonly slowMs?: number };
+  | { readonly breaksAfter?: number; readonly slowMs?: number; readonly errorRate?: number };
 
 /** What a colour runs: the version, and a key of everything its Helm release renders. */
 export interface ColourRollout {
@@ -35,6 +40,10 @@ export class ColourServer {
   private server?: Server;
   private rollout?: ColourRollout;
   private served = 0;
+  private traffic = 0;
+  private readonly statuses = new Map<number, number>();
+  private readonly latencies = new Map<number, number>();
+  private latencySum = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -68,7 +77,7 @@ export class ColourServer {
       this.rollout?.version !== rollout.version || this.rollout.revision !== rollout.revision;
     if (restarted) {
       this.rollout = rollout;
-      this.served = 0;
+      this.resetCounters();
     }
     await this.sync();
     return restarted;
@@ -76,8 +85,16 @@ export class ColourServer {
 
   /** Starts counting `breaksAfter` again (a test changed the behaviour of the running version). */
   async restart(): Promise<void> {
-    this.served = 0;
+    this.resetCounters();
     await this.sync();
+  }
+
+  private resetCounters(): void {
+    this.served = 0;
+    this.traffic = 0;
+    this.statuses.clear();
+    this.latencies.clear();
+    this.latencySum = 0;
   }
 
   /** Listens when a version that is not `"down"` is deployed, stops listening otherwise. */
@@ -105,18 +122,35 @@ export class ColourServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = new URL(req.url ?? "/", "http://colour").pathname;
+    if (path === "/metrics") {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(this.metrics());
+      return;
+    }
     const version = this.rollout?.version ?? "";
     const behaviour = this.behaviourOf(version);
     this.served += 1;
-    const { breaksAfter, slowMs } = typeof behaviour === "object" ? behaviour : {};
+    const { breaksAfter, slowMs, errorRate } = typeof behaviour === "object" ? behaviour : {};
+    const probe = path === "/healthz" || path === "/readyz";
+    if (!probe) this.traffic += 1;
+    const erroring =
+      !probe &&
+      errorRate !== undefined &&
+      Math.floor(this.traffic * errorRate) > Math.floor((this.traffic - 1) * errorRate);
     const failing =
-      behaviour === "broken" || (breaksAfter !== undefined && this.served > breaksAfter);
+      behaviour === "broken" ||
+      erroring ||
+      (breaksAfter !== undefined && this.served > breaksAfter);
+    const started = performance.now();
     const respond = () => {
       if (failing) {
         json(res, 500, { code: 500, message: `harness: ${version} is broken` });
       } else {
         this.podinfo(req, res, version);
       }
+      this.observe(res.statusCode, (performance.now() - started) / 1000);
     };
     req.resume();
     if (slowMs) {
@@ -128,6 +162,35 @@ export class ColourServer {
     } else {
       respond();
     }
+  }
+
+  private observe(status: number, seconds: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    for (const le of BUCKETS)
+      if (seconds <= le) this.latencies.set(le, (this.latencies.get(le) ?? 0) + 1);
+    this.latencySum += seconds;
+  }
+
+  /** The Prometheus text exposition of podinfo's two HTTP metrics. */
+  private metrics(): string {
+    const total = [...this.statuses.values()].reduce((a, b) => a + b, 0);
+    return [
+      "# HELP http_requests_total The total number of HTTP requests.",
+      "# TYPE http_requests_total counter",
+      // every status podinfo answers with appears from the start (see the gate's note on increase())
+      ...[200, 500, ...[...this.statuses.keys()].filter((s) => s !== 200 && s !== 500)].map(
+        (status) => `http_requests_total{status="${status}"} ${this.statuses.get(status) ?? 0}`,
+      ),
+      "# HELP http_request_duration_seconds Seconds spent serving HTTP requests.",
+      "# TYPE http_request_duration_seconds histogram",
+      ...BUCKETS.map(
+        (le) => `http_request_duration_seconds_bucket{le="${le}"} ${this.latencies.get(le) ?? 0}`,
+      ),
+      `http_request_duration_seconds_bucket{le="+Inf"} ${total}`,
+      `http_request_duration_seconds_sum ${this.latencySum}`,
+      `http_request_duration_seconds_count ${total}`,
+      "",
+    ].join("\n");
   }
 
   /** The podinfo 6.x endpoints the release gates probe. */
@@ -151,6 +214,9 @@ export class ColourServer {
     }
   }
 }
+
+/** Prometheus client_golang's default histogram buckets (podinfo uses them). */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
