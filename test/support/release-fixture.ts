@@ -50,6 +50,8 @@ export interface ReleaseFixture {
       lockTtlMs?: number;
       /** Backends to add or replace (traffic verifier, backup, CDN, notifier). */
       extra?: Partial<ReleaseBackends>;
+      /** The metric gate's shortest query range (the test Prometheus scrapes every second). */
+      metricsMinRangeSeconds?: number;
     },
   ): Promise<ReleaseOutcome>;
   /** The journal's events. */
@@ -112,6 +114,7 @@ export async function releaseFixture(
           deployCommand: harness.deployCommand,
           actor: "tester",
           lockTtlMs: options.lockTtlMs,
+          metricsMinRangeSeconds: options.metricsMinRangeSeconds,
           backends: async (env, app) => ({
             ...offlineReleaseBackends(env, app, root),
             kubernetes: async () =>
