@@ -144,6 +144,54 @@ describe("format", () => {
   });
 });
 
+test("every kind has a headline with env, app and version", () => {
+  const titles = (
+    [
+      "started",
+      "gate",
+      "promoted",
+      "rolled-back",
+      "rollback-failed",
+      "invalidation-failed",
+      "finished",
+      "failed",
+    ] as const
+  ).map((kind) => formatNotice(notice(kind, { gate: failingGate })).title);
+  expect(titles).toEqual([
+    "[prod/web] release of 6.8.0 started",
+    "[prod/web] gate metric error rate: fail",
+    "[prod/web] promoted 6.8.0",
+    "[prod/web] rolled back 6.8.0",
+    "[prod/web] ROLLBACK FAILED 6.8.0",
+    "[prod/web] CDN invalidation failed after promoting 6.8.0",
+    "[prod/web] release of 6.8.0 finished",
+    "[prod/web] release of 6.8.0 failed",
+  ]);
+});
+
+test("send never throws: a channel that throws in accepts or deliver is reported", async () => {
+  const lines: string[] = [];
+  const { sleep } = fakeSleep();
+  const broken = {
+    name: "broken",
+    secrets: [],
+    accepts: (n: ReleaseNotice) => {
+      if (n.kind === "gate") throw new Error("accepts exploded");
+      return true;
+    },
+    deliver: async () => {
+      throw new Error("deliver exploded");
+    },
+  };
+  const notifier = createNotifier([broken], { report: (l) => lines.push(l), sleep });
+  expect(() => notifier.send(notice("gate"))).not.toThrow();
+  expect(() => notifier.send(notice("started"))).not.toThrow();
+  expect(await notifier.flush(1_000)).toEqual({
+    failed: ["broken: 3 attempts, last: deliver exploded"],
+  });
+  expect(lines[0]).toBe("notify broken: gate not queued: Error: accepts exploded");
+});
+
 describe("Slack webhook over HTTP", () => {
   test("POSTs { text, blocks } with env, app, versions, colours, weights, duration and link", async () => {
     const server = await loopback({ status: 200, body: "ok" });
