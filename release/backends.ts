@@ -11,6 +11,8 @@ import type { EnvironmentConfig } from "../config/schema";
 import { LocalDeployedState, LocalStackOutputs } from "./deployed-state";
 import { FileJournal } from "./file-journal";
 import { FileReleaseLock } from "./file-lock";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { notifierFromConfig } from "./notify/notifier";
 import { prometheusAt, prometheusThroughKubernetes } from "./prometheus";
 import type { KubernetesAccess, PrometheusQuery, ReleaseBackends } from "./types";
 
@@ -68,21 +70,48 @@ export function prometheusFor(
   };
 }
 
-/** The backends of the mode asked for. */
+/** The backends of the mode asked for, with the environment's notifier. */
 export async function releaseBackends(
   env: EnvironmentConfig,
   app: string,
-  options: { readonly offline: boolean; readonly cwd: string; readonly prometheusUrl?: string },
+  options: {
+    readonly offline: boolean;
+    readonly cwd: string;
+    readonly prometheusUrl?: string;
+    readonly report?: (line: string) => void;
+  },
 ): Promise<ReleaseBackends> {
+  const report = options.report ?? ((line: string) => void process.stderr.write(`${line}\n`));
   let backends: ReleaseBackends;
+  let snsClient: (region: string) => SNSClient = (region) => new SNSClient({ region });
   if (options.offline) {
     backends = offlineReleaseBackends(env, app, options.cwd);
   } else {
     // loaded only in normal mode: the AWS SDK costs start-up time offline runs need not pay
-    const { awsReleaseBackends } = await import("./aws/backends");
-    const aws = awsReleaseBackends(env, app);
+    const [{ awsReleaseBackends }, { releaseAwsClients }] = await Promise.all([
+      import("./aws/backends"),
+      import("./aws/clients"),
+    ]);
+    const clients = releaseAwsClients(env);
+    snsClient = (region) => new SNSClient({ region, credentials: clients.credentials });
+    const aws = awsReleaseBackends(env, app, clients);
     const override = kubernetesAccessFromEnv();
     backends = override ? { ...aws, kubernetes: async () => override } : aws;
   }
-  return { ...backends, prometheus: prometheusFor(backends.kubernetes, options.prometheusUrl) };
+  const alarmTopicArn =
+    env.notifications && env.notifications.sns === true && !options.offline
+      ? await backends.infrastructure
+          ?.read()
+          .then((outputs) => outputs.alarm_topic_arn as string | undefined)
+          .catch((error: unknown) => {
+            report(`notify: the alarm topic is unknown: ${(error as Error).message}`);
+            return undefined;
+          })
+      : undefined;
+  return {
+    ...backends,
+    prometheus: prometheusFor(backends.kubernetes, options.prometheusUrl),
+    // a missing webhook secret throws here: the release is refused before any change
+    notifier: notifierFromConfig(env.notifications, { alarmTopicArn, snsClient, report }),
+  };
 }

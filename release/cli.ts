@@ -269,7 +269,12 @@ export async function releaseMain(
   const backendsFor =
     runtime.backends ??
     ((env, app) =>
-      releaseBackends(env, app, { offline, cwd, prometheusUrl: parsed.prometheusUrl }));
+      releaseBackends(env, app, {
+        offline,
+        cwd,
+        prometheusUrl: parsed.prometheusUrl,
+        report: stderr,
+      }));
 
   if (parsed.command === "status") {
     return status(
@@ -281,6 +286,15 @@ export async function releaseMain(
     );
   }
 
+  let backends: ReleaseBackends;
+  try {
+    backends = await backendsFor(file.config, appName);
+  } catch (error) {
+    const message = `refused, nothing changed: ${(error as Error).message}`;
+    stderr(`${envName}/${appName} ${parsed.command}: ${message} [exit ${EXIT.refused}]`);
+    emit({ event: "summary", exitCode: EXIT.refused, message });
+    return EXIT.refused;
+  }
   const stack = `${file.config.name}-workloads`;
   const deployer = new Deployer(stack, directory, {
     command: runtime.deployCommand ?? process.env.PLATFORM_DEPLOY_COMMAND,
@@ -293,7 +307,7 @@ export async function releaseMain(
     command: ["release", ...argv].join(" "),
     commandName: parsed.command,
     file,
-    backends: await backendsFor(file.config, appName),
+    backends,
     deployer,
     actor: runtime.actor ?? releaseActor(),
     cwd,

@@ -9,6 +9,10 @@ import { releaseAwsClients, type ReleaseAwsClients } from "./clients";
 import { eksKubernetesAccess } from "./eks";
 import { S3Journal } from "./s3-journal";
 import { S3ReleaseLock } from "./s3-lock";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { RdsDatabaseBackup } from "./backup";
+import { CloudFrontInvalidation } from "./invalidation";
 import { S3DeployedState, S3StackOutputs } from "./s3-state";
 import { ElbTrafficVerifier } from "./traffic";
 
@@ -42,12 +46,47 @@ export function awsReleaseBackends(
     );
     return access;
   };
+  const infrastructure = new S3StackOutputs(
+    clients.s3,
+    env.state.bucket,
+    `${env.name}-infrastructure`,
+  );
+  /** An output of the infrastructure stack the release needs (a clear error when missing). */
+  const output = async (name: string): Promise<string> => {
+    const value = (await infrastructure.read())[name];
+    if (typeof value !== "string" || value === "") {
+      throw new Error(
+        `${infrastructure.location} has no ${name} output: deploy ${env.name}-infrastructure first`,
+      );
+    }
+    return value;
+  };
+  const credentials = clients.credentials;
   return {
     lock: new S3ReleaseLock(clients.s3, env.state.bucket, env.name, app),
     journal: new S3Journal(clients.s3, env.state.bucket, env.name, app),
     deployedState: new S3DeployedState(clients.s3, env.state.bucket, env.name),
-    infrastructure: new S3StackOutputs(clients.s3, env.state.bucket, `${env.name}-infrastructure`),
+    infrastructure,
     kubernetes,
     traffic: new ElbTrafficVerifier(clients.elbv2, kubernetes),
+    backup: {
+      async snapshot(request, progress) {
+        const rds = clients.rds ?? new RDSClient({ region: env.region, credentials });
+        const identifier = await output("database_identifier");
+        return new RdsDatabaseBackup(rds, identifier, env.name).snapshot(request, progress);
+      },
+    },
+    cdn: {
+      async invalidate(paths, reference, progress) {
+        const cloudfront =
+          clients.cloudfront ?? new CloudFrontClient({ region: "us-east-1", credentials });
+        const distribution = await output("distribution_id");
+        return new CloudFrontInvalidation(cloudfront, distribution).invalidate(
+          paths,
+          reference,
+          progress,
+        );
+      },
+    },
   };
 }

@@ -7,6 +7,8 @@
  * so CloudTrail tells a release from a deploy.
  */
 import { EKSClient } from "@aws-sdk/client-eks";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
@@ -26,6 +28,10 @@ export interface ReleaseAwsClients {
   readonly eks: EKSClient;
   /** Elastic Load Balancing v2 in the environment's region (the apps' ALBs). */
   readonly elbv2: ElasticLoadBalancingV2Client;
+  /** RDS in the environment's region (the pre-deployment snapshot). @default built on first use */
+  readonly rds?: RDSClient;
+  /** CloudFront (a global API, signed for us-east-1). @default built on first use */
+  readonly cloudfront?: CloudFrontClient;
   /** The credentials every client uses, also for signing the EKS token. */
   readonly credentials: AwsCredentialsProvider;
 }
@@ -94,7 +100,7 @@ export function environmentCredentials(
 }
 
 /**
- * S3 (state bucket region), EKS and ELBv2 (environment region) clients sharing the environment's
+ * S3 (state bucket region), EKS, ELBv2 and RDS (environment region) and CloudFront (environment region) clients sharing the environment's
  * credentials. The SDK reads endpoint overrides such as `AWS_ENDPOINT_URL_S3` by itself.
  */
 export function releaseAwsClients(
@@ -105,6 +111,8 @@ export function releaseAwsClients(
     s3: new S3Client({ region: env.state.region, credentials }),
     eks: new EKSClient({ region: env.region, credentials }),
     elbv2: new ElasticLoadBalancingV2Client({ region: env.region, credentials }),
+    rds: new RDSClient({ region: env.region, credentials }),
+    cloudfront: new CloudFrontClient({ region: "us-east-1", credentials }),
     credentials,
   };
 }
