@@ -79,6 +79,8 @@ export async function releaseBackends(
     readonly cwd: string;
     readonly prometheusUrl?: string;
     readonly report?: (line: string) => void;
+    /** Build the notifier (resolving its secrets). @default true */
+    readonly notify?: boolean;
   },
 ): Promise<ReleaseBackends> {
   const report = options.report ?? ((line: string) => void process.stderr.write(`${line}\n`));
@@ -97,6 +99,9 @@ export async function releaseBackends(
     const aws = awsReleaseBackends(env, app, clients);
     const override = kubernetesAccessFromEnv();
     backends = override ? { ...aws, kubernetes: async () => override } : aws;
+  }
+  if (options.notify === false) {
+    return { ...backends, prometheus: prometheusFor(backends.kubernetes, options.prometheusUrl) };
   }
   const alarmTopicArn =
     env.notifications && env.notifications.sns === true && !options.offline

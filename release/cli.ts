@@ -280,7 +280,9 @@ export async function releaseMain(
     return status(
       file,
       appName ? [appName] : Object.keys(file.config.apps),
-      backendsFor,
+      // status tells nobody: no notifier, so no webhook secrets needed
+      runtime.backends ??
+        ((env, app) => releaseBackends(env, app, { offline, cwd, notify: false })),
       parsed.json,
       stdout,
     );
