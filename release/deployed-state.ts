@@ -47,22 +47,7 @@ export function deployedAppFromState(
   app: string,
   location: string,
 ): DeployedStateResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(stateJson);
-  } catch (error) {
-    throw new Error(`The Terraform state ${location} is not JSON: ${(error as Error).message}`);
-  }
-  const state = stateSchema.safeParse(json);
-  if (!state.success) {
-    throw new Error(`The Terraform state ${location} is not a Terraform state file`);
-  }
-  if (state.data.version !== 4) {
-    throw new Error(
-      `The Terraform state ${location} has format version ${state.data.version}; the release tool reads version 4 (Terraform >= 0.12)`,
-    );
-  }
-  const outputs = state.data.outputs ?? {};
+  const outputs = parseState(stateJson, location).outputs ?? {};
   const name = `app_${app}`;
   const output = outputs[name];
   if (!output) {
@@ -91,6 +76,12 @@ export function stackOutputsFromState(
   stateJson: string,
   location: string,
 ): Record<string, unknown> {
+  const outputs = parseState(stateJson, location).outputs ?? {};
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+}
+
+/** A Terraform state v4 (JSON text); throws naming `location` when it is not one. */
+function parseState(stateJson: string, location: string): z.infer<typeof stateSchema> {
   let json: unknown;
   try {
     json = JSON.parse(stateJson);
@@ -98,9 +89,15 @@ export function stackOutputsFromState(
     throw new Error(`The Terraform state ${location} is not JSON: ${(error as Error).message}`);
   }
   const state = stateSchema.safeParse(json);
-  if (!state.success)
+  if (!state.success) {
     throw new Error(`The Terraform state ${location} is not a Terraform state file`);
-  return Object.fromEntries(Object.entries(state.data.outputs ?? {}).map(([k, v]) => [k, v.value]));
+  }
+  if (state.data.version !== 4) {
+    throw new Error(
+      `The Terraform state ${location} has format version ${state.data.version}; the release tool reads version 4 (Terraform >= 0.12)`,
+    );
+  }
+  return state.data;
 }
 
 /** The outputs of a stack from its local state file (offline mode). */
