@@ -34,7 +34,7 @@ jest.setTimeout(120_000);
 const metricsOn = (text: string) =>
   text
     // only the health probes: the metric gate alone judges the canary's real traffic
-    .replace(/      smoke:\n(        - .*\n)+/, "      smoke: []\n")
+    .replace(/ {6}smoke:\n( {8}- .*\n)+/, "      smoke: []\n")
     .replace(
       "      metrics: false",
       "      metrics: { maxErrorRate: 0.01, maxP95: 500ms, minRequests: 20, extendWhenInconclusive: 1 }",
