@@ -274,6 +274,8 @@ export async function releaseMain(
         cwd,
         prometheusUrl: parsed.prometheusUrl,
         report: stderr,
+        // a dry run tells nobody, so it needs no webhook secrets
+        notify: !parsed.dryRun,
       }));
 
   if (parsed.command === "status") {

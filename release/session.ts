@@ -214,7 +214,14 @@ export class ReleaseSession {
     const snapshot = this.snapshot;
     let differences: string[];
     if (!deployed.found) {
-      differences = [`${deployed.location}: ${deployed.reason}`];
+      const what = `nothing is deployed to compare the file with: ${deployed.reason}`;
+      if (mode === "warn" || this.options.force) {
+        this.progress(`warning: ${what}; going on`);
+        return;
+      }
+      throw new ReleaseRefusal(
+        `${this.label}: ${what}. Deploy the workloads stack first (${this.options.deployer.manualCommand}), or pass --force.`,
+      );
     } else {
       differences = [];
       const weights = colourWeights(snapshot);

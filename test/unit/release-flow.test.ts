@@ -350,3 +350,17 @@ describe("release commands one by one", () => {
     expect(outcome.stdout.at(-1)).toMatch(/tester {2}start: started ok 6\.8\.0/);
   });
 });
+
+describe("release before the first deploy", () => {
+  it("refuses when nothing is deployed yet, saying to deploy first", async () => {
+    const f = await start();
+    const { rmSync } = await import("node:fs");
+    rmSync(f.harness.statePath("staging-workloads"));
+    const outcome = await f.release(["start", "staging", "web", "6.8.0"]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.at(-1)).toMatch(
+      /staging\/web: nothing is deployed to compare the file with: no local state file .*staging-workloads\.tfstate\. Deploy the workloads stack first \(PLATFORM_ENV_DIR=.*\), or pass --force\./,
+    );
+    expect(f.harness.deploys()).toHaveLength(0);
+  });
+});
