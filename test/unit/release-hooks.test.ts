@@ -229,3 +229,31 @@ describe("notices", () => {
     ).toMatchObject({ verdict: "fail" });
   });
 });
+
+describe("notification secrets", () => {
+  it("refuses the release before any change when a webhook's variable is not set", async () => {
+    const f = (fixture = await releaseFixture({}, (t) =>
+      t.replace(
+        "\napps:\n",
+        "\nnotifications: { sns: false, slack: [{ webhookUrl: { env: RELEASE_TEST_UNSET_WEBHOOK } }] }\napps:\n",
+      ),
+    ));
+    const { releaseMain } = await import("../../release/cli");
+    const stderr: string[] = [];
+    const before = f.text();
+    const code = await releaseMain(["start", "staging", "web", "6.8.0"], {
+      cwd: f.root,
+      environmentDirectory: f.envDir,
+      offline: true,
+      deployCommand: f.harness.deployCommand,
+      stdout: () => {},
+      stderr: (line) => stderr.push(line),
+    });
+    expect(code).toBe(2);
+    expect(stderr.at(-1)).toBe(
+      "staging/web start: refused, nothing changed: notifications.slack[0].webhookUrl: environment variable RELEASE_TEST_UNSET_WEBHOOK is not set [exit 2]",
+    );
+    expect(f.text()).toBe(before);
+    expect(f.harness.deploys()).toEqual([]);
+  });
+});
