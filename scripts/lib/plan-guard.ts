@@ -38,7 +38,7 @@ const allowanceSchema = z
     expires: z
       .string()
       .regex(DATE, "a date YYYY-MM-DD")
-      .refine(isCalendarDate, "a real calendar date YYYY-MM-DD"),
+      .refine((t) => !DATE.test(t) || isCalendarDate(t), "a real calendar date YYYY-MM-DD"),
   })
   .strict();
 
@@ -135,6 +135,8 @@ export function parseAllowances(text: string, file: string, environment: string)
     );
   }
   const raw: unknown = doc.toJS();
+  // an empty file (or one of comments only) allows nothing
+  if (raw === null || raw === undefined) return [];
   const parsed = allowanceFileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new AllowanceFileError(
@@ -245,7 +247,10 @@ function findingsOf(stack: GuardStack): RawFinding[] {
   const summary = summarizePlan(stack.stack, stack.tier, stack.plan);
   for (const change of summary.changes) {
     if ((change.kind === "destroy" || change.kind === "replace") && change.stateful) {
-      const forcedBy = change.replacePaths.length > 0 ? ` (${change.replacePaths.join(", ")})` : "";
+      const forcedBy =
+        change.kind === "replace" && change.replacePaths.length > 0
+          ? ` (${change.replacePaths.join(", ")})`
+          : "";
       const verb = change.kind === "replace" ? "replaces" : "destroys";
       out.push({
         address: change.address,

@@ -245,8 +245,20 @@ const KIND_ICON: Record<ChangeKind, string> = {
   forget: "forget",
 };
 
-/** The report as Markdown for one pull-request comment. */
+/** GitHub refuses comments over 65,536 characters; the full lists are dropped above this. */
+export const MAX_COMMENT_CHARS = 60_000;
+
+/**
+ * The report as Markdown for one pull-request comment. When the full resource lists would make it
+ * longer than {@link MAX_COMMENT_CHARS}, they are left out (with a note; the JSON has them).
+ */
 export function renderMarkdown(report: PlanReport): string {
+  const full = renderMarkdownParts(report, true);
+  if (full.length <= MAX_COMMENT_CHARS) return full;
+  return renderMarkdownParts(report, false);
+}
+
+function renderMarkdownParts(report: PlanReport, details: boolean): string {
   const lines: string[] = [`**${report.headline}**`, ""];
   lines.push("| stack | tier | create | update | replace | destroy |");
   lines.push("| --- | --- | ---: | ---: | ---: | ---: |");
@@ -319,7 +331,10 @@ export function renderMarkdown(report: PlanReport): string {
     }
   }
 
-  for (const s of report.stacks) {
+  if (!details) {
+    lines.push("", "_The full resource lists are too long for one comment: see plan-report.json._");
+  }
+  for (const s of details ? report.stacks : []) {
     if (s.changes.length === 0) continue;
     lines.push(
       "",
