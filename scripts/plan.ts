@@ -66,7 +66,10 @@ try {
   const dir = environmentDirectory();
   const names = new Set(stacks.map((s) => environmentOf(s.name)?.name).filter(Boolean));
   for (const name of names) {
-    const display = relative(process.cwd(), join(dir, `${name}.allow.yaml`));
+    const path = join(dir, `${name}.allow.yaml`);
+    const display = relative(process.cwd(), path).startsWith("..")
+      ? path
+      : relative(process.cwd(), path);
     allowances.push(...loadAllowances(dir, name as string, display));
   }
 } catch (error) {
