@@ -3,10 +3,11 @@
  * guard's verdict and the allowance file's handling (an invalid one stops before any plan).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnvironments } from "../../config/load";
+import { buildApp } from "../../stacks/app";
 import { REPO_ROOT, environmentFolder, rawEnvironment } from "../helpers";
 
 function runPlan(envDir: string, args: string[]) {
@@ -85,4 +86,41 @@ test("plans, writes the report next to the saved plan, prints its path and the v
   );
   expect(stdout).toMatch(/unused allowance: .*dev\.allow\.yaml: aws_s3_bucket\.gone/);
   expect(markdown).toContain("unused allowance for `aws_s3_bucket.gone`");
+}, 300_000);
+
+test("--base must name a synthesized cdktf.out folder", () => {
+  const { status, stderr } = runPlan(environmentFolder({ dev: rawEnvironment("dev") }), [
+    "--base",
+    "/nonexistent",
+    "dev",
+  ]);
+  expect(status).toBe(1);
+  expect(stderr).toBe(
+    '--base: received "/nonexistent"; expected the cdktf.out folder of the base branch (with a stacks/ folder)\n',
+  );
+});
+
+test("with --base, a prevent_destroy the base had is found (a warning in development)", () => {
+  const envDir = environmentFolder({ dev: rawEnvironment("dev") });
+  const base = mkdtempSync(join(tmpdir(), "platform-base-"));
+  buildApp({
+    environmentDirectory: envDir,
+    outdir: base,
+    offline: true,
+    today: "2026-12-01",
+  }).app.synth();
+  const file = join(base, "stacks/dev-infrastructure/cdk.tf.json");
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  const [name] = Object.keys(config.resource.aws_kms_key);
+  config.resource.aws_kms_key[name].lifecycle = { prevent_destroy: true };
+  writeFileSync(file, JSON.stringify(config));
+  const { status, stdout } = runPlan(envDir, ["--base", base, "dev"]);
+  expect(status).toBe(0);
+  expect(stdout).toContain(
+    `  warning: dev-infrastructure removes prevent_destroy from aws_kms_key.${name}\n`,
+  );
+  expect(stdout).not.toContain("prevent_destroy removal not checked");
+  expect(stdout).toMatch(
+    /⚠️ Safe to apply with care: \d+ to create; 1 destructive change\(s\) in development/,
+  );
 }, 300_000);
