@@ -39,7 +39,8 @@ export function environmentDirectory(): string {
 }
 
 /**
- * Loads and validates every `*.yaml` file of the folder. Throws one {@link EnvironmentConfigError}
+ * Loads and validates every `*.yaml` file of the folder (except `<env>.allow.yaml`, the plan
+ * guard's allowances). Throws one {@link EnvironmentConfigError}
  * listing every problem of every file, so nothing is synthesized from a partly valid set.
  */
 export function loadEnvironments(directory = environmentDirectory()): LoadedEnvironment[] {
@@ -54,7 +55,8 @@ export function loadEnvironments(directory = environmentDirectory()): LoadedEnvi
     ]);
   }
   const files = readdirSync(directory)
-    .filter((f) => [".yaml", ".yml"].includes(extname(f)))
+    // `<env>.allow.yaml` holds the plan guard's allowances (scripts/lib/plan-guard.ts), not an environment
+    .filter((f) => [".yaml", ".yml"].includes(extname(f)) && !/\.allow\.ya?ml$/.test(f))
     .sort();
   if (files.length === 0) {
     throw new EnvironmentConfigError([

@@ -90,20 +90,40 @@ export function terraform(
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A path into a resource's attributes, as Terraform writes it (`["ingress", 0, "cidr_blocks"]`). */
+export type AttributePath = readonly (string | number)[];
+
+/** One entry of `resource_changes` in `terraform show -json <plan>`. */
+export interface PlanResourceChange {
+  readonly address: string;
+  /** The address before a `moved` block renamed it. */
+  readonly previous_address?: string;
+  readonly mode?: "managed" | "data";
+  readonly type: string;
+  readonly name: string;
+  /** Set for a deposed object (a leftover of an interrupted create-before-destroy). */
+  readonly deposed?: string;
+  readonly change: {
+    /** `["create"]`, `["update"]`, `["delete"]`, `["delete","create"]`, `["create","delete"]`, `["no-op"]`, `["read"]`, `["forget"]`. */
+    readonly actions: string[];
+    readonly before?: Record<string, unknown> | null;
+    readonly after?: Record<string, unknown>;
+    /** Attributes known only after apply (e.g. ARNs of resources still to be created). */
+    readonly after_unknown?: Record<string, unknown>;
+    /** The attributes whose change forces the replacement. */
+    readonly replace_paths?: AttributePath[];
+  };
+  /** Why Terraform chose the action, e.g. `replace_because_cannot_update`. */
+  readonly action_reason?: string;
+}
+
 /** The parts of `terraform show -json <plan>` the project reads. */
 export interface PlanJson {
-  readonly resource_changes?: {
-    readonly address: string;
-    readonly type: string;
-    readonly name: string;
-    readonly change: {
-      readonly actions: string[];
-      readonly after?: Record<string, unknown>;
-      /** Attributes known only after apply (e.g. ARNs of resources still to be created). */
-      readonly after_unknown?: Record<string, unknown>;
-    };
-  }[];
+  readonly format_version?: string;
+  readonly terraform_version?: string;
+  readonly resource_changes?: PlanResourceChange[];
   readonly planned_values?: unknown;
+  readonly prior_state?: unknown;
   readonly configuration?: unknown;
 }
 
