@@ -4,6 +4,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { formatProblem, type Problem } from "../constructs/private/validation";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
+import { fieldPath, valueAt, yamlProblems } from "./problems";
 import { crossFieldProblems } from "./rules";
 
 /** A validated environment file and where it came from. */
@@ -89,15 +90,7 @@ export function parseEnvironment(
   fileStem: string,
 ): { config?: EnvironmentConfig; problems: Problem[] } {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((e) => ({
-        field: "(yaml)",
-        received: e.message.split("\n")[0],
-        expected: "valid YAML",
-      })),
-    };
-  }
+  if (doc.errors.length > 0) return { problems: yamlProblems(doc) };
   const raw: unknown = doc.toJS();
   const parsed = environmentSchema.safeParse(raw);
   if (parsed.success) {
@@ -121,24 +114,6 @@ export function parseEnvironment(
       ...crossFieldProblems(sections as Partial<EnvironmentConfig>, fileStem, invalid),
     ],
   };
-}
-
-function fieldPath(path: readonly (string | number)[]): string {
-  return (
-    path.reduce<string>(
-      (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
-      "",
-    ) || "(root)"
-  );
-}
-
-function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
-  let value = raw;
-  for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
 }
 
 /** Field names a (wrapped) zod object schema accepts at a path, for "unknown field" messages. */

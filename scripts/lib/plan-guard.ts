@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { fieldPath, valueAt, yamlProblems } from "../../config/problems";
 import { formatProblem, type Problem } from "../../constructs/private/validation";
 import type { Tier } from "../../constructs/types";
 import { summarizePlan } from "./plan-report";
@@ -72,24 +73,6 @@ export class AllowanceFileError extends Error {
 
 const ALLOWANCE_FIELDS = Object.keys(allowanceSchema.shape);
 
-function fieldPath(path: readonly (string | number)[]): string {
-  return (
-    path.reduce<string>(
-      (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
-      "",
-    ) || "(root)"
-  );
-}
-
-function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
-  let value = raw;
-  for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
-}
-
 function describeIssue(issue: z.ZodIssue, raw: unknown): Problem[] {
   const field = fieldPath(issue.path);
   const received = valueAt(raw, issue.path);
@@ -124,16 +107,7 @@ function describeIssue(issue: z.ZodIssue, raw: unknown): Problem[] {
 /** Parses an allowance file's text; `environment` is the file's environment name. */
 export function parseAllowances(text: string, file: string, environment: string): FiledAllowance[] {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new AllowanceFileError(
-      file,
-      doc.errors.map((e) => ({
-        field: "(yaml)",
-        received: e.message.split("\n")[0],
-        expected: "valid YAML",
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new AllowanceFileError(file, yamlProblems(doc));
   const raw: unknown = doc.toJS();
   // an empty file (or one of comments only) allows nothing
   if (raw === null || raw === undefined) return [];
