@@ -12,6 +12,7 @@ import {
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
 } from "./private/pod-security";
 import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 import { checkKubernetesVersion, type KubernetesVersion } from "./kubernetes-versions";
 
 /**
@@ -185,6 +186,11 @@ export class ClusterAutoscaler extends Construct {
         securityContext: restrictedPodSecurityContext(65532),
         containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
       },
+    });
+    suppressPolicy(this.release, {
+      rule: "k8s-hpa-in-production",
+      reason:
+        "A leader-elected controller: one replica works at a time, so more replicas add no capacity; load does not follow traffic.",
     });
   }
 }

@@ -5,6 +5,7 @@ import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-r
 import { checkDnsZones } from "./private/dns-zones";
 import { AWS_REGION, IAM_ROLE_ARN } from "./private/patterns";
 import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 import type { DnsZone, Tier } from "./types";
 
 /** The pinned chart: kubernetes-sigs `external-dns` 1.21.1 installs ExternalDNS v0.21.0. */
@@ -125,6 +126,11 @@ export class ExternalDns extends Construct {
         },
       },
     });
+    suppressPolicy(this.namespaceResource, {
+      rule: "k8s-namespace-default-deny",
+      reason:
+        "ExternalDNS only calls out (Kubernetes and Route 53 APIs) and serves its health and metrics port to the kubelet; the namespace holds nothing else and enforces the restricted Pod Security level.",
+    });
     this.namespace = this.namespaceResource.metadata.name;
 
     this.release = addonRelease(this, "release", {
@@ -172,5 +178,18 @@ export class ExternalDns extends Construct {
         },
       },
     });
+    suppressPolicy(
+      this.release,
+      {
+        rule: "k8s-hpa-in-production",
+        reason:
+          "ExternalDNS must run a single replica: it has no leader election, and two writers would race on the same Route 53 records.",
+      },
+      {
+        rule: "k8s-pdb-in-production",
+        reason:
+          "One replica by design (see k8s-hpa-in-production); a budget with minAvailable 1 would block every node drain, and a short gap only delays record updates.",
+      },
+    );
   }
 }

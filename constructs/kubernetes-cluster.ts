@@ -28,6 +28,7 @@ import type { Network } from "./network";
 import { isPrivateCidr, parseCidr } from "./private/cidr";
 import { MAX_ROLE_NAME_LENGTH, policyJson, type PolicyStatement } from "./private/iam";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy, type PolicySuppression } from "../policy/suppressions";
 import { partitionOf, type AwsEnvironment, type IKubernetesCluster, type Tier } from "./types";
 
 /** A managed node group. */
@@ -647,12 +648,16 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
    * @param serviceAccount  name of the service account
    * @param policy  inline policy: statements, or a policy JSON string (e.g. a published policy file)
    * @param options.name  role name @default `<cluster>-<namespace>-<serviceAccount>` (at most 64 characters)
+   * @param options.policySuppressions  policy-pack rules the inline policy is exempt from, each with its reason @default none
    */
   addServiceAccountRole(
     namespace: string,
     serviceAccount: string,
     policy: readonly PolicyStatement[] | string,
-    options: { readonly name?: string } = {},
+    options: {
+      readonly name?: string;
+      readonly policySuppressions?: readonly PolicySuppression[];
+    } = {},
   ): IamRole {
     const roleName = options.name ?? `${this.name}-${namespace}-${serviceAccount}`;
     const problems = new ProblemList();
@@ -670,11 +675,12 @@ export class KubernetesCluster extends Construct implements IKubernetesCluster {
     );
     throwIfProblems(this, problems.problems);
     const role = this.createServiceAccountRole(roleName, namespace, serviceAccount);
-    new IamRolePolicy(this, `irsa-${namespace}-${serviceAccount}-policy`, {
+    const inline = new IamRolePolicy(this, `irsa-${namespace}-${serviceAccount}-policy`, {
       name: serviceAccount,
       role: role.id,
       policy: typeof policy === "string" ? policy : policyJson(policy),
     });
+    suppressPolicy(inline, ...(options.policySuppressions ?? []));
     return role;
   }
 

@@ -14,6 +14,7 @@ import {
   EKS_CLUSTER_NAME_EXPECTED,
 } from "./private/patterns";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 
 /** The pinned chart: 1.13.3 installs controller v2.13.3, whose published IAM policy we ship. */
 export const LOAD_BALANCER_CONTROLLER_CHART_VERSION = "1.13.3";
@@ -153,6 +154,11 @@ export class LoadBalancerController extends Construct {
           limits: { memory: "512Mi" },
         },
       },
+    });
+    suppressPolicy(this.release, {
+      rule: "k8s-hpa-in-production",
+      reason:
+        "A leader-elected controller with a webhook: two fixed replicas give availability, and its work follows Ingress changes, not traffic.",
     });
   }
 }

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { addonRelease, checkChartVersion } from "./private/addon-release";
 import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 
 /** The pinned chart: 3.13.0 installs metrics-server v0.8.0. */
 export const METRICS_SERVER_CHART_VERSION = "3.13.0";
@@ -48,6 +49,8 @@ export class MetricsServer extends Construct {
       timeoutSeconds: 300,
       values: {
         replicas: 2,
+        // the chart's own default (metrics-server 3.13.0 values.yaml), made explicit
+        resources: { requests: { cpu: "100m", memory: "200Mi" } },
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
         affinity: {
           podAntiAffinity: {
@@ -68,6 +71,11 @@ export class MetricsServer extends Construct {
           },
         },
       },
+    });
+    suppressPolicy(this.release, {
+      rule: "k8s-hpa-in-production",
+      reason:
+        "metrics-server's load follows the number of nodes and pods, not traffic; two fixed replicas give availability (an HPA would also depend on the metrics it serves).",
     });
   }
 }

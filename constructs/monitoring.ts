@@ -24,6 +24,7 @@ import {
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
 } from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 import type { Tier } from "./types";
 
 export type { AlertThresholds, HttpMetricNames } from "./private/monitoring-rules";
@@ -342,6 +343,19 @@ export class Monitoring extends Construct {
         labels: { "app.kubernetes.io/part-of": "platform-monitoring" },
       },
     });
+    suppressPolicy(
+      this.namespaceResource,
+      {
+        rule: "k8s-namespace-pod-security",
+        reason:
+          "node-exporter (part of kube-prometheus-stack) needs hostNetwork, hostPID and hostPath mounts, which only the privileged Pod Security level admits; the namespace holds the monitoring stack only.",
+      },
+      {
+        rule: "k8s-namespace-default-deny",
+        reason:
+          "The operator's admission webhook (called by the API server), Grafana and Prometheus's scrapes of its own components are not yet described as NetworkPolicies; a default deny would break the webhook.",
+      },
+    );
     this.namespace = this.namespaceResource.metadata.name;
 
     // Encryption at rest: the gp2 class EKS creates does not encrypt (unless the account encrypts
@@ -522,6 +536,11 @@ export class Monitoring extends Construct {
           },
         },
       },
+    });
+    suppressPolicy(this.release, {
+      rule: "k8s-hpa-in-production",
+      reason:
+        "Prometheus and Alertmanager are StatefulSets the operator runs as fixed highly-available pairs; Prometheus scales by sharding and Grafana's load is a few operators, not traffic.",
     });
 
     this.prometheusVolumes = new DataKubernetesResources(this, "prometheus-volumes", {

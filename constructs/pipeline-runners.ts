@@ -17,6 +17,7 @@ import {
 } from "./private/iam";
 import { IAM_ROLE_ARN } from "./private/patterns";
 import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 import {
   partitionOf,
   type AwsEnvironment,
@@ -305,6 +306,11 @@ export class PipelineRunners extends Construct {
       name: "pipeline-runner",
       role: this.role.id,
       policy: policyJson(statements),
+    });
+    suppressPolicy(permissions, {
+      rule: "iam-no-wildcard-resource",
+      reason:
+        "CodeBuild's documented VPC policy (CodeBuild User Guide, Allow CodeBuild access to AWS services required to create a VPC network interface): CodeBuild creates and deletes the build's network interface before it exists, so it cannot be named; attaching it is scoped to the private subnets by AttachBuildNetworkInterfaces.",
     });
 
     this.project = new CodebuildProject(this, "project", {

@@ -25,6 +25,7 @@ import { BUCKET_NAME_RULE, isBucketName, isHostName } from "./private/static-sit
 import { ACM_CERTIFICATE_ARN } from "./private/patterns";
 import { checkUsEast1Provider, CLOUDFRONT_REGION } from "./private/us-east-1";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { suppressPolicy } from "../policy/suppressions";
 import { partitionOf, type AwsEnvironment, type Tier } from "./types";
 
 /** CloudFront price classes (which edge locations serve the site). */
@@ -373,6 +374,12 @@ export class StaticSite extends Construct {
             }
           : { cloudfrontDefaultCertificate: true },
     });
+    if (domainNames.length === 0)
+      suppressPolicy(this.distribution, {
+        rule: "cloudfront-custom-certificate",
+        reason:
+          "No domainNames were given: the site is served on its *.cloudfront.net name, whose certificate CloudFront provides (give the environment a cdn domain to serve it under your own name).",
+      });
     this.distributionId = this.distribution.id;
     this.distributionArn = this.distribution.arn;
     this.distributionDomainName = this.distribution.domainName;

@@ -27,6 +27,7 @@ import {
   pipelineRunnersName,
 } from "../config/rules";
 import { partitionOf, type AwsEnvironment } from "../constructs/types";
+import { setPolicyTier } from "../policy/suppressions";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
 
 /** `<env>-infrastructure`: every AWS resource of one environment, in one reviewable plan. */
@@ -64,6 +65,7 @@ export class InfrastructureStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const env = props.environment;
+    setPolicyTier(this, env.tier);
     configureBackend(this, id, props);
     awsProvider(this, props);
     // CloudFront's certificates, logs and metrics live in us-east-1.
@@ -190,6 +192,15 @@ export class InfrastructureStack extends TerraformStack {
       lbc.namespace,
       lbc.name,
       loadBalancerControllerPolicy(),
+      {
+        policySuppressions: [
+          {
+            rule: "iam-no-wildcard-resource",
+            reason:
+              "The load balancer controller's IAM policy as published upstream for the pinned controller release (constructs/policies/aws-load-balancer-controller.json): its create calls cannot name resources that do not exist yet, and its tag conditions scope the rest. Kept verbatim so upgrades are a file replacement.",
+          },
+        ],
+      },
     );
     const autoscaler = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
     this.clusterAutoscalerRole = this.cluster.addServiceAccountRole(

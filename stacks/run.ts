@@ -1,18 +1,53 @@
+import { writeFileSync } from "node:fs";
+import { version } from "../package.json";
 import { EnvironmentConfigError } from "../config/load";
 import { ValidationError } from "../constructs/private/validation";
+import type { PolicyResult } from "../policy/check";
+import { formatPolicyReport, policyJson, policySarif } from "../policy/report";
+import { synthesizeWithPolicy } from "../policy/synth";
 import { buildApp, type PlatformAppOptions } from "./app";
 
+/** Options of {@link runMain}. */
+export interface RunOptions extends PlatformAppOptions {
+  /**
+   * Where to write the policy findings as JSON; the SARIF file goes next to it (`.sarif`).
+   * @default PLATFORM_POLICY_REPORT, else no files
+   */
+  readonly policyReport?: string;
+}
+
+/** `policy.json` -> `policy.sarif` (any other name gets `.sarif` appended). */
+export function sarifPath(jsonPath: string): string {
+  return jsonPath.endsWith(".json") ? `${jsonPath.slice(0, -5)}.sarif` : `${jsonPath}.sarif`;
+}
+
+function writePolicyReport(path: string, result: PolicyResult): void {
+  writeFileSync(path, policyJson(result));
+  writeFileSync(sarifPath(path), policySarif(result, { version }));
+}
+
 /**
- * Builds and synthesizes the app, then prints its warnings to stderr (they never fail synthesis).
- * A configuration or construct validation error prints its one complete message and exits 1
- * before any stack is written.
+ * Builds the app, synthesizes it through the policy pack and prints its warnings to stderr (they
+ * never fail synthesis). A configuration or construct validation error prints its one complete
+ * message and exits 1 before any stack is written; so does a policy error, with one report of
+ * every finding.
  */
-export function runMain(options: PlatformAppOptions = {}): ReturnType<typeof buildApp> | undefined {
+export function runMain(
+  options: RunOptions = {},
+): (ReturnType<typeof buildApp> & { policy: PolicyResult }) | undefined {
   try {
     const built = buildApp(options);
-    built.app.synth();
+    const policy = synthesizeWithPolicy(built.app);
+    const report = options.policyReport ?? (process.env.PLATFORM_POLICY_REPORT || undefined);
+    if (report) writePolicyReport(report, policy);
+    if (policy.findings.length > 0 || policy.unusedSuppressions.length > 0)
+      process.stderr.write(`${formatPolicyReport(policy)}\n`);
+    if (!policy.written) {
+      process.exitCode = 1;
+      return undefined;
+    }
     for (const warning of built.warnings) process.stderr.write(`${warning}\n`);
-    return built;
+    return { ...built, policy };
   } catch (error) {
     if (error instanceof EnvironmentConfigError || error instanceof ValidationError) {
       process.stderr.write(`${error.message}\n`);

@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from "../config/schema";
 import { externalDnsOwnerId } from "../config/rules";
 import type { InfrastructureStack } from "./infrastructure-stack";
 import { kubernetesProviders } from "./kubernetes-providers";
+import { setPolicyTier } from "../policy/suppressions";
 import { configureBackend, type PlatformStackProps } from "./settings";
 
 export interface WorkloadsStackProps extends PlatformStackProps {
@@ -39,6 +40,7 @@ export class WorkloadsStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
     const env = props.environment;
+    setPolicyTier(this, env.tier);
     configureBackend(this, id, props);
     const infrastructure = props.infrastructure;
     kubernetesProviders(this, infrastructure.cluster, props);

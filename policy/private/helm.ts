@@ -1,0 +1,47 @@
+/** The values a `helm_release` sets, as rules see them: every `values` document and `set` entry. */
+import { parse } from "yaml";
+import type { PolicyResource } from "../rule";
+import { blocks } from "./values";
+
+/** One value found: its dotted path inside the values and the value. */
+export interface FoundValue {
+  readonly path: string;
+  readonly key: string;
+  readonly value: unknown;
+}
+
+const parsed = new WeakMap<PolicyResource, unknown[]>();
+
+/** The parsed `values` documents of a release (a document that does not parse is skipped). */
+export function valuesDocuments(release: PolicyResource): unknown[] {
+  const cached = parsed.get(release);
+  if (cached) return cached;
+  const documents: unknown[] = [];
+  for (const text of Array.isArray(release.config.values) ? release.config.values : []) {
+    if (typeof text !== "string") continue;
+    try {
+      documents.push(parse(text));
+    } catch {
+      // a values document with Terraform expressions that do not parse as YAML: not inspected
+    }
+  }
+  parsed.set(release, documents);
+  return documents;
+}
+
+/** Every leaf and object in the release's values and `set` blocks, depth first. */
+export function* valuesOf(release: PolicyResource): Generator<FoundValue> {
+  function* walk(value: unknown, path: string, key: string): Generator<FoundValue> {
+    if (path) yield { path, key, value };
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) yield* walk(item, `${path}[${i}]`, key);
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) yield* walk(v, path ? `${path}.${k}` : k, k);
+    }
+  }
+  for (const document of valuesDocuments(release)) yield* walk(document, "", "");
+  for (const entry of [...blocks(release.config.set), ...blocks(release.config.set_sensitive)]) {
+    const name = String(entry.name ?? "");
+    yield { path: name, key: name.split(".").pop() ?? name, value: entry.value };
+  }
+}

@@ -1,0 +1,34 @@
+import { resourceRule } from "../rule";
+import { valuesOf } from "../private/helm";
+import { releaseNames, sameNamespace } from "../private/kubernetes";
+import { block } from "../private/values";
+
+export const k8sHpaInProduction = resourceRule({
+  id: "k8s-hpa-in-production",
+  severity: "error",
+  description:
+    "Every production Helm release scales horizontally (a HorizontalPodAutoscaler from its values or an object).",
+  reason:
+    "A fixed replica count is either too small for a traffic peak or paid for all night; the HPA follows load, and Cluster Autoscaler adds the nodes.",
+  reference:
+    "Amazon EKS Best Practices Guide (reliability), Horizontal Pod Autoscaler; DESIGN.md section 7 (PDB/HPA in production)",
+  fix: "Enable the chart's autoscaling (hpa.enabled or autoscaling.enabled), or add a kubernetes_horizontal_pod_autoscaler_v2 whose scale_target_ref names the release's Deployment; suppress for controllers that run one active replica.",
+  tiers: ["production"],
+  types: ["helm_release"],
+  check(release, context) {
+    const values = [...valuesOf(release)];
+    if (values.some((v) => /^(hpa|autoscaling)\.enabled$/.test(v.path) && v.value === true))
+      return undefined;
+    const names = releaseNames(release, values);
+    const scalers = context.resources("kubernetes_horizontal_pod_autoscaler_v2").filter((hpa) => {
+      const target = block(block(hpa.config.spec).scale_target_ref);
+      return (
+        sameNamespace(block(hpa.config.metadata).namespace, release.config.namespace, context) &&
+        names.includes(String(target.name))
+      );
+    });
+    if (scalers.length === 0)
+      return `no autoscaling value and no HorizontalPodAutoscaler targeting ${names.map((n) => JSON.stringify(n)).join(" or ")}`;
+    return undefined;
+  },
+});

@@ -1,0 +1,36 @@
+import type { PolicyRule } from "../rule";
+import { namespaces } from "../private/kubernetes";
+import { block, refersTo, strings } from "../private/values";
+
+export const k8sNamespaceDefaultDeny: PolicyRule = {
+  id: "k8s-namespace-default-deny",
+  severity: "error",
+  description: "Every namespace the stack creates has a default-deny ingress NetworkPolicy.",
+  reason:
+    "Kubernetes lets every pod reach every other pod by default; a default deny makes each allowed path an explicit, reviewed policy.",
+  reference: "CIS EKS 4.3.2; CIS Kubernetes 5.3.2; Amazon EKS Best Practices Guide, Network policy",
+  fix: 'Add a kubernetes_network_policy_v1 in the namespace with an empty pod_selector and policy_types ["Ingress"], then allow what must reach the pods (the BlueGreenRelease construct does).',
+  *check(context) {
+    const policies = context.resources("kubernetes_network_policy_v1");
+    for (const namespace of namespaces(context)) {
+      const name = block(namespace.config.metadata).name;
+      const denies = policies.some((p) => {
+        const metadata = block(p.config.metadata);
+        const inNamespace = refersTo(metadata.namespace, namespace) || metadata.namespace === name;
+        const spec = block(p.config.spec);
+        const everyPod = Object.keys(block(spec.pod_selector)).length === 0;
+        return (
+          inNamespace &&
+          everyPod &&
+          strings(spec.policy_types).includes("Ingress") &&
+          spec.ingress === undefined
+        );
+      });
+      if (!denies)
+        yield {
+          resource: namespace,
+          problem: `no NetworkPolicy selecting every pod of namespace ${JSON.stringify(name ?? null)} denies ingress by default`,
+        };
+    }
+  },
+};

@@ -1,0 +1,28 @@
+import { resourceRule } from "../rule";
+import { statementsOf } from "../private/iam";
+
+export const snsTopicTlsOnly = resourceRule({
+  id: "sns-topic-tls-only",
+  severity: "warning",
+  description: "Every SNS topic's policy denies publishing over plain HTTP.",
+  reason:
+    "SNS accepts HTTP requests unless the topic policy denies them; messages and signed requests would travel unencrypted.",
+  reference: "cdk-nag AwsSolutions-SNS3",
+  fix: 'Add a topic policy statement: Effect Deny, Principal "*", Action "sns:Publish", Condition Bool aws:SecureTransport "false".',
+  types: ["aws_sns_topic"],
+  check(topic, context) {
+    const policies = context.referencing("aws_sns_topic_policy", "arn", topic);
+    const denies = policies.some((p) =>
+      statementsOf(p.config.policy, context).some(
+        (s) =>
+          s.effect === "Deny" &&
+          (s.conditions.Bool?.["aws:SecureTransport"] ?? []).includes("false"),
+      ),
+    );
+    if (!denies)
+      return policies.length === 0
+        ? "no aws_sns_topic_policy refers to this topic"
+        : "the topic policy has no Deny statement on aws:SecureTransport false";
+    return undefined;
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * Synthesis with the rule pack as a gate: every stack is synthesized into a staging folder, its
+ * Terraform JSON is checked, and only when no `error` finding remains are the stacks moved into the
+ * app's output folder. On an error nothing in the output folder changes.
+ *
+ * This is `App.synth()` with a check between producing and writing: aspects, validations and
+ * cdktf's own stack synthesizer run exactly as usual, and each stack is resolved once.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Manifest, TerraformStack, type App } from "cdktf";
+import {
+  checkStack,
+  mergeResults,
+  type CheckOptions,
+  type PolicyResult,
+  type StackDocument,
+} from "./check";
+
+/** What {@link synthesizeWithPolicy} did. */
+export interface PolicySynthResult extends PolicyResult {
+  /** Whether the stacks were written (false when an `error` finding remained). */
+  readonly written: boolean;
+}
+
+/** Replaces `target` with `source` (a file or a folder), creating parents. */
+function replace(source: string, target: string): void {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(source, target);
+}
+
+/**
+ * Synthesizes the app and checks every stack; writes the output only when no error is found.
+ * Throws what `App.synth()` throws (construct validation, error annotations).
+ */
+export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): PolicySynthResult {
+  const stacks = app.node.findAll().filter(TerraformStack.isStack);
+  const documents = new Map<TerraformStack, StackDocument>();
+  for (const stack of stacks) {
+    const toTerraform = stack.toTerraform.bind(stack);
+    stack.toTerraform = () => {
+      const document = toTerraform();
+      documents.set(stack, document as StackDocument);
+      return document;
+    };
+  }
+  mkdirSync(app.outdir, { recursive: true });
+  const staging = mkdtempSync(join(app.outdir, ".synth-"));
+  try {
+    const manifest = new Manifest(app.manifest.version, staging, app.manifest.hclOutput);
+    const session = { outdir: staging, manifest, skipValidation: app.skipValidation };
+    stacks.forEach((stack) => stack.prepareStack());
+    stacks.forEach((stack) => stack.synthesizer.synthesize(session));
+    if (!app.skipValidation) {
+      const problems = app.node.validate();
+      if (problems.length > 0)
+        throw new Error(`App validation failed:\n  ${problems.join("\n  ")}`);
+    }
+    const result = mergeResults(
+      stacks.map((stack) => checkStack(stack, documents.get(stack) ?? {}, options)),
+    );
+    if (result.findings.some((f) => f.severity === "error")) return { ...result, written: false };
+    for (const stack of stacks) {
+      const staged = manifest.forStack(stack);
+      const from = join(staging, staged.workingDirectory);
+      for (const entry of readdirSync(from))
+        replace(join(from, entry), join(app.outdir, staged.workingDirectory, entry));
+      Object.assign(app.manifest.forStack(stack), staged);
+    }
+    app.manifest.writeToFile();
+    return { ...result, written: true };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
