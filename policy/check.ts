@@ -2,6 +2,7 @@
  * Runs the rule pack over one synthesized stack: builds what rules see from the stack's Terraform
  * JSON, collects their violations, and applies the suppressions recorded on its constructs.
  */
+import { TerraformElement } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { PolicyResource, PolicyRule, PolicyTier, RuleContext, Severity } from "./rule";
 import { RULES } from "./rules";
@@ -60,13 +61,15 @@ function collect(
   map: StackDocument["resource"],
   prefix: string,
   stackName: string,
+  paths: ReadonlyMap<string, string>,
 ): Map<string, PolicyResource[]> {
   const byType = new Map<string, PolicyResource[]>();
   for (const [type, named] of Object.entries(map ?? {})) {
     const list: PolicyResource[] = [];
     for (const [name, raw] of Object.entries(named)) {
       const { "//": meta, ...config } = raw;
-      const path = (meta as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+      const path =
+        paths.get(name) ?? (meta as { metadata?: { path?: string } } | undefined)?.metadata?.path;
       list.push({
         type,
         name,
@@ -80,14 +83,18 @@ function collect(
   return byType;
 }
 
-/** The context rules see for one stack document. */
+/**
+ * The context rules see for one stack document. `paths` maps Terraform names (logical ids) to
+ * construct paths; without an entry, cdktf's `//` metadata is used.
+ */
 export function ruleContext(
   stackName: string,
   document: StackDocument,
   tier: PolicyTier,
+  paths: ReadonlyMap<string, string> = new Map(),
 ): RuleContext {
-  const resources = collect(document.resource, "", stackName);
-  const data = collect(document.data, "data.", stackName);
+  const resources = collect(document.resource, "", stackName, paths);
+  const data = collect(document.data, "data.", stackName, paths);
   return {
     stack: stackName,
     tier,
@@ -117,7 +124,10 @@ export function checkStack(
 ): PolicyResult {
   const tier = options.tier ?? policyTierOf(stack);
   const rules = (options.rules ?? RULES).filter((r) => appliesTo(r, tier));
-  const context = ruleContext(stack.node.id, document, tier);
+  const paths = new Map<string, string>();
+  for (const node of stack.node.findAll())
+    if (TerraformElement.isTerraformElement(node)) paths.set(node.friendlyUniqueId, node.node.path);
+  const context = ruleContext(stack.node.id, document, tier, paths);
   const suppressions = suppressionsWithin(stack);
   const used = new Set<RecordedSuppression>();
   const findings: PolicyFinding[] = [];

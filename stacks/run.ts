@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import type { App } from "cdktf";
 import { version } from "../package.json";
 import { EnvironmentConfigError } from "../config/load";
 import { ValidationError } from "../constructs/private/validation";
@@ -21,9 +22,25 @@ export function sarifPath(jsonPath: string): string {
   return jsonPath.endsWith(".json") ? `${jsonPath.slice(0, -5)}.sarif` : `${jsonPath}.sarif`;
 }
 
-function writePolicyReport(path: string, result: PolicyResult): void {
-  writeFileSync(path, policyJson(result));
-  writeFileSync(sarifPath(path), policySarif(result, { version }));
+/**
+ * Synthesizes an app through the policy pack: writes the JSON and SARIF reports when asked, prints
+ * the findings to stderr, and on an `error` finding sets exit code 1 and returns undefined (the
+ * output folder is left as it was).
+ */
+export function synthesizeAndReport(app: App, policyReport?: string): PolicyResult | undefined {
+  const policy = synthesizeWithPolicy(app);
+  const report = policyReport ?? (process.env.PLATFORM_POLICY_REPORT || undefined);
+  if (report) {
+    writeFileSync(report, policyJson(policy));
+    writeFileSync(sarifPath(report), policySarif(policy, { version }));
+  }
+  if (policy.findings.length > 0 || policy.unusedSuppressions.length > 0)
+    process.stderr.write(`${formatPolicyReport(policy)}\n`);
+  if (!policy.written) {
+    process.exitCode = 1;
+    return undefined;
+  }
+  return policy;
 }
 
 /**
@@ -37,15 +54,8 @@ export function runMain(
 ): (ReturnType<typeof buildApp> & { policy: PolicyResult }) | undefined {
   try {
     const built = buildApp(options);
-    const policy = synthesizeWithPolicy(built.app);
-    const report = options.policyReport ?? (process.env.PLATFORM_POLICY_REPORT || undefined);
-    if (report) writePolicyReport(report, policy);
-    if (policy.findings.length > 0 || policy.unusedSuppressions.length > 0)
-      process.stderr.write(`${formatPolicyReport(policy)}\n`);
-    if (!policy.written) {
-      process.exitCode = 1;
-      return undefined;
-    }
+    const policy = synthesizeAndReport(built.app, options.policyReport);
+    if (!policy) return undefined;
     for (const warning of built.warnings) process.stderr.write(`${warning}\n`);
     return { ...built, policy };
   } catch (error) {
