@@ -139,6 +139,21 @@ const report = buildReport({
   stacks: planned.map((s) => summarizePlan(s.stack, s.tier, s.plan)),
   guard,
   skipped,
+  policy: [
+    ...built.policy.findings.map((f) => ({
+      ruleId: f.rule,
+      severity: f.severity,
+      resource: `${f.path} (${f.address})`,
+      message: `${f.problem}. ${f.fix}`,
+    })),
+    ...built.policy.suppressed.map((f) => ({
+      ruleId: f.rule,
+      severity: f.severity,
+      resource: `${f.path} (${f.address})`,
+      message: f.problem,
+      suppressed: f.suppressedBy.reason,
+    })),
+  ],
 });
 const markdown = join(built.app.outdir, "plan-report.md");
 writeFileSync(markdown, renderMarkdown(report));

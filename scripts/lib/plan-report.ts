@@ -54,6 +54,8 @@ export interface PolicyFinding {
   /** Where: the construct path or resource address. */
   readonly resource: string;
   readonly message: string;
+  /** When a suppression switched the finding off: its written reason. */
+  readonly suppressed?: string;
 }
 
 /** The whole report: what the Markdown and JSON renderings both hold. */
@@ -320,14 +322,31 @@ function renderMarkdownParts(report: PlanReport, details: boolean): string {
     }
   }
 
-  if (report.policy && report.policy.length > 0) {
+  if (report.policy) {
+    const active = report.policy.filter((p) => p.suppressed === undefined);
+    const suppressed = report.policy.filter((p) => p.suppressed !== undefined);
     lines.push("", "### Policy findings", "");
-    lines.push("| severity | rule | resource | finding |");
-    lines.push("| --- | --- | --- | --- |");
-    for (const p of report.policy) {
+    if (active.length === 0) lines.push("_None: every rule of the policy pack passes._");
+    else {
+      lines.push("| severity | rule | resource | finding |");
+      lines.push("| --- | --- | --- | --- |");
+      for (const p of active)
+        lines.push(
+          `| ${p.severity} | ${code(p.ruleId)} | ${code(p.resource)} | ${cell(p.message)} |`,
+        );
+    }
+    if (suppressed.length > 0) {
       lines.push(
-        `| ${p.severity} | ${code(p.ruleId)} | ${code(p.resource)} | ${cell(p.message)} |`,
+        "",
+        "<details>",
+        `<summary>${suppressed.length} suppressed with a reason</summary>`,
+        "",
+        "| rule | resource | reason |",
+        "| --- | --- | --- |",
       );
+      for (const p of suppressed)
+        lines.push(`| ${code(p.ruleId)} | ${code(p.resource)} | ${cell(p.suppressed ?? "")} |`);
+      lines.push("", "</details>");
     }
   }
 

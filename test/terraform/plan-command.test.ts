@@ -86,6 +86,42 @@ test("plans, writes the report next to the saved plan, prints its path and the v
   );
   expect(stdout).toMatch(/unused allowance: .*dev\.allow\.yaml: aws_s3_bucket\.gone/);
   expect(markdown).toContain("unused allowance for `aws_s3_bucket.gone`");
+  // the policy pack's findings: none active, the suppressed ones collapsed with their reasons
+  expect(markdown).toContain(
+    "### Policy findings\n\n_None: every rule of the policy pack passes._",
+  );
+  expect(markdown).toMatch(/<summary>\d+ suppressed with a reason<\/summary>/);
+  expect(json.policy).toContainEqual(
+    expect.objectContaining({
+      ruleId: "iam-no-wildcard-resource",
+      resource: expect.stringContaining("dev-infrastructure/pipeline-runners/role-policy"),
+      suppressed: expect.stringContaining("CodeBuild"),
+    }),
+  );
+}, 300_000);
+
+test("a production plan that removes a prevent_destroy exits 4 with the guard's verdict and an unsafe report", () => {
+  const envDir = environmentFolder({ prod: rawEnvironment("prod") });
+  const base = mkdtempSync(join(tmpdir(), "platform-base-"));
+  buildApp({
+    environmentDirectory: envDir,
+    outdir: base,
+    offline: true,
+    today: "2026-12-01",
+  }).app.synth();
+  const file = join(base, "stacks/prod-infrastructure/cdk.tf.json");
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  const [name] = Object.keys(config.resource.aws_cloudwatch_log_group);
+  config.resource.aws_cloudwatch_log_group[name].lifecycle = { prevent_destroy: true };
+  writeFileSync(file, JSON.stringify(config));
+  const { status, stdout, cwd } = runPlan(envDir, ["--base", base, "prod-infrastructure"]);
+  expect(status).toBe(4);
+  expect(stdout).toContain(
+    `prod-infrastructure removes prevent_destroy from aws_cloudwatch_log_group.${name}`,
+  );
+  const json = JSON.parse(readFileSync(join(cwd, "cdktf.out/plan-report.json"), "utf8"));
+  expect(json.safe).toBe(false);
+  expect(json.guard).toMatchObject({ verdict: "fail", exitCode: 4 });
 }, 300_000);
 
 test("--base must name a synthesized cdktf.out folder", () => {

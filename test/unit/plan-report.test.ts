@@ -310,6 +310,27 @@ describe("Markdown", () => {
     );
   });
 
+  test("suppressed findings are listed collapsed with their reasons; none active says so", () => {
+    const text = renderMarkdown(
+      report(stacks, {
+        policy: [
+          {
+            ruleId: "iam-no-wildcard-resource",
+            severity: "error",
+            resource: "prod-infrastructure/cluster/policy (aws_iam_role_policy.p)",
+            message:
+              'statement 2 allows ec2:CreateSecurityGroup on Resource "*" without a condition',
+            suppressed: "the controller's published policy | kept verbatim",
+          },
+        ],
+      }),
+    );
+    expect(text).toContain("### Policy findings\n\n_None: every rule of the policy pack passes._");
+    expect(text).toContain(
+      "<details>\n<summary>1 suppressed with a reason</summary>\n\n| rule | resource | reason |\n| --- | --- | --- |\n| `iam-no-wildcard-resource` | `prod-infrastructure/cluster/policy (aws_iam_role_policy.p)` | the controller's published policy \\| kept verbatim |\n\n</details>",
+    );
+  });
+
   test("too long for one comment: the full lists are left out, with a note", () => {
     const many = Array.from({ length: 1500 }, (_, i) =>
       change(`aws_route.route_with_a_long_name_${i}`, ["create"]),
