@@ -143,3 +143,23 @@ export {
   type ClusterApiAccessProps,
   type ClusterApiAccessValidationInput,
 } from "./cluster-api-access";
+// The policy pack (README, Policy): run it over your own stacks, suppress with a reason.
+export {
+  RULES as POLICY_RULES,
+  checkStack,
+  resourceRule,
+  setPolicyTier,
+  suppressPolicy,
+  synthesizeWithPolicy,
+  type PolicyFinding,
+  type PolicyResource,
+  type PolicyResult,
+  type PolicyRule,
+  type PolicySuppression,
+  type PolicySynthResult,
+  type PolicyTier,
+  type RuleContext,
+  type Severity,
+  type SuppressedFinding,
+  type Violation,
+} from "../policy";
