@@ -58,7 +58,10 @@ export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): Poli
         throw new Error(`App validation failed:\n  ${problems.join("\n  ")}`);
     }
     const result = mergeResults(
-      stacks.map((stack) => checkStack(stack, documents.get(stack) ?? {}, options)),
+      // HCL output never calls toTerraform(): resolve the JSON for the check then
+      stacks.map((stack) =>
+        checkStack(stack, documents.get(stack) ?? (stack.toTerraform() as StackDocument), options),
+      ),
     );
     if (result.findings.some((f) => f.severity === "error")) return { ...result, written: false };
     for (const stack of stacks) {
