@@ -13,6 +13,7 @@ export const kmsKeyRotation = resourceRule({
   check(key) {
     const spec = key.config.customer_master_key_spec ?? "SYMMETRIC_DEFAULT";
     if (spec !== "SYMMETRIC_DEFAULT") return undefined; // rotation exists for symmetric keys only
+    if (key.config.custom_key_store_id) return undefined; // nor for keys in a custom key store
     if (!isTrue(key.config.enable_key_rotation))
       return `enable_key_rotation is ${JSON.stringify(key.config.enable_key_rotation ?? false)}`;
     return undefined;

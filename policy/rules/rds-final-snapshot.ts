@@ -13,13 +13,8 @@ export const rdsFinalSnapshot = resourceRule({
   types: ["aws_db_instance", "aws_rds_cluster"],
   check(database) {
     const problems: string[] = [];
-    if (
-      isTrue(database.config.skip_final_snapshot) ||
-      database.config.skip_final_snapshot === undefined
-    )
-      problems.push(
-        `skip_final_snapshot is ${JSON.stringify(database.config.skip_final_snapshot ?? null)} (the provider's default skips it)`,
-      );
+    // the provider's default is false (take the snapshot); without an identifier the delete fails
+    if (isTrue(database.config.skip_final_snapshot)) problems.push("skip_final_snapshot is true");
     else if (!database.config.final_snapshot_identifier)
       problems.push("no final_snapshot_identifier");
     return problems;

@@ -11,16 +11,20 @@ export const snsTopicTlsOnly = resourceRule({
   fix: 'Add a topic policy statement: Effect Deny, Principal "*", Action "sns:Publish", Condition Bool aws:SecureTransport "false".',
   types: ["aws_sns_topic"],
   check(topic, context) {
-    const policies = context.referencing("aws_sns_topic_policy", "arn", topic);
-    const denies = policies.some((p) =>
-      statementsOf(p.config.policy, context).some(
+    // the topic's own policy argument, or aws_sns_topic_policy resources for it
+    const documents = [
+      topic.config.policy,
+      ...context.referencing("aws_sns_topic_policy", "arn", topic).map((p) => p.config.policy),
+    ].filter((document) => document !== undefined);
+    const denies = documents.some((document) =>
+      statementsOf(document, context).some(
         (s) =>
           s.effect === "Deny" &&
           (s.conditions.Bool?.["aws:SecureTransport"] ?? []).includes("false"),
       ),
     );
     if (!denies)
-      return policies.length === 0
+      return documents.length === 0
         ? "no aws_sns_topic_policy refers to this topic"
         : "the topic policy has no Deny statement on aws:SecureTransport false";
     return undefined;
