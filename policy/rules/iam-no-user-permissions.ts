@@ -1,4 +1,5 @@
 import type { PolicyRule } from "../rule";
+import { strings } from "../private/values";
 
 const TYPES = ["aws_iam_user_policy", "aws_iam_user_policy_attachment", "aws_iam_access_key"];
 
@@ -16,6 +17,13 @@ export const iamNoUserPermissions: PolicyRule = {
         yield {
           resource,
           problem: `${type} gives an IAM user ${type === "aws_iam_access_key" ? "a long-lived access key" : "permissions directly"}`,
+        };
+    // the shared attachment resource can attach a managed policy to users as well as roles/groups
+    for (const resource of context.resources("aws_iam_policy_attachment"))
+      if (strings(resource.config.users).length > 0)
+        yield {
+          resource,
+          problem: "aws_iam_policy_attachment gives an IAM user permissions directly",
         };
   },
 };

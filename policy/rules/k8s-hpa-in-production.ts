@@ -1,7 +1,7 @@
 import { resourceRule } from "../rule";
 import { valuesOf } from "../private/helm";
 import { releaseNames, sameNamespace } from "../private/kubernetes";
-import { block } from "../private/values";
+import { block, isTrue } from "../private/values";
 
 export const k8sHpaInProduction = resourceRule({
   id: "k8s-hpa-in-production",
@@ -17,7 +17,9 @@ export const k8sHpaInProduction = resourceRule({
   types: ["helm_release"],
   check(release, context) {
     const values = [...valuesOf(release)];
-    if (values.some((v) => /^(hpa|autoscaling)\.enabled$/.test(v.path) && v.value === true))
+    // the last value of a path wins (later values documents, then `set` entries, whose "true" is a string)
+    const enabled = (path: string) => values.filter((v) => v.path === path).pop()?.value;
+    if (["hpa.enabled", "autoscaling.enabled"].some((path) => isTrue(enabled(path))))
       return undefined;
     const names = releaseNames(release, values);
     const scalers = context.resources("kubernetes_horizontal_pod_autoscaler_v2").filter((hpa) => {

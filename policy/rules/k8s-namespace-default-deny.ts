@@ -1,6 +1,6 @@
 import type { PolicyRule } from "../rule";
 import { namespaces } from "../private/kubernetes";
-import { block, refersTo, strings } from "../private/values";
+import { block, blocks, refersTo, strings } from "../private/values";
 
 export const k8sNamespaceDefaultDeny: PolicyRule = {
   id: "k8s-namespace-default-deny",
@@ -23,7 +23,7 @@ export const k8sNamespaceDefaultDeny: PolicyRule = {
           inNamespace &&
           everyPod &&
           strings(spec.policy_types).includes("Ingress") &&
-          spec.ingress === undefined
+          blocks(spec.ingress).length === 0 // no rules (unset or []) admits nothing
         );
       });
       if (!denies)

@@ -1,7 +1,7 @@
 import { resourceRule } from "../rule";
-import { valuesOf } from "../private/helm";
+import { valuesOf, type FoundValue } from "../private/helm";
 import { releaseNames, sameNamespace } from "../private/kubernetes";
-import { block } from "../private/values";
+import { block, isFalse, isTrue } from "../private/values";
 
 /** Whether a values object configures a disruption budget (`{ enabled: true }`, `{ minAvailable }`, ...). */
 function enablesBudget(value: unknown): boolean {
@@ -14,6 +14,24 @@ function enablesBudget(value: unknown): boolean {
     v.minAvailable !== undefined ||
     v.maxUnavailable !== undefined
   );
+}
+
+/**
+ * The settings of each `podDisruptionBudget`/`pdb` object of the values, from its leaves so that
+ * `set` entries (`podDisruptionBudget.enabled` = "true") count and override the values documents.
+ */
+function budgetSettings(values: readonly FoundValue[]): Record<string, unknown>[] {
+  const settings = new Map<string, Record<string, unknown>>();
+  for (const v of values) {
+    const match =
+      /^((?:.*\.)?(?:podDisruptionBudget|pdb))\.(enabled|create|minAvailable|maxUnavailable)$/.exec(
+        v.path,
+      );
+    if (!match) continue;
+    const value = isTrue(v.value) ? true : isFalse(v.value) ? false : v.value;
+    settings.set(match[1], { ...settings.get(match[1]), [match[2]]: value });
+  }
+  return [...settings.values()];
 }
 
 export const k8sPdbInProduction = resourceRule({
@@ -30,8 +48,7 @@ export const k8sPdbInProduction = resourceRule({
   types: ["helm_release"],
   check(release, context) {
     const values = [...valuesOf(release)];
-    if (values.some((v) => /^(podDisruptionBudget|pdb)$/.test(v.key) && enablesBudget(v.value)))
-      return undefined;
+    if (budgetSettings(values).some(enablesBudget)) return undefined;
     const names = releaseNames(release, values);
     const budgets = context.resources("kubernetes_pod_disruption_budget_v1").filter((pdb) => {
       const metadata = block(pdb.config.metadata);

@@ -18,14 +18,18 @@ export const k8sResourceRequests: PolicyRule = {
   fix: "Set resources.requests.cpu and resources.requests.memory in the release values (for every component the chart runs) or on each container.",
   *check(context) {
     for (const release of context.resources("helm_release")) {
-      const found = [...valuesOf(release)].filter(
-        (v) => v.key === "resources" && isObject(v.value),
-      );
-      const compute = found.filter(
-        (v) =>
-          !isObject((v.value as Record<string, unknown>).requests) ||
-          !("storage" in ((v.value as Record<string, unknown>).requests as object)),
-      );
+      // requests per `resources` object (by its values path), merging what the values documents
+      // hold with `set` entries such as `resources.requests.cpu` (which come as single leaves)
+      const found = new Map<string, Record<string, unknown>>();
+      for (const v of valuesOf(release)) {
+        if (v.key === "resources" && isObject(v.value)) {
+          const requests = v.value.requests;
+          found.set(v.path, { ...found.get(v.path), ...(isObject(requests) ? requests : {}) });
+        }
+        const leaf = /^((?:.*\.)?resources)\.requests\.([^.]+)$/.exec(v.path);
+        if (leaf) found.set(leaf[1], { ...found.get(leaf[1]), [leaf[2]]: v.value });
+      }
+      const compute = [...found].filter(([, requests]) => !("storage" in requests));
       if (compute.length === 0) {
         yield {
           resource: release,
@@ -33,15 +37,12 @@ export const k8sResourceRequests: PolicyRule = {
         };
         continue;
       }
-      for (const v of compute) {
-        const requests = (v.value as Record<string, unknown>).requests;
-        const missing = ["cpu", "memory"].filter(
-          (k) => !isObject(requests) || requests[k] === undefined,
-        );
+      for (const [path, requests] of compute) {
+        const missing = ["cpu", "memory"].filter((k) => requests[k] === undefined);
         if (missing.length > 0)
           yield {
             resource: release,
-            problem: `values ${v.path}.requests lacks ${missing.join(" and ")}`,
+            problem: `values ${path}.requests lacks ${missing.join(" and ")}`,
           };
       }
     }
