@@ -16,9 +16,14 @@ export const cloudfrontS3OriginAccessControl = resourceRule({
     const problems: string[] = [];
     for (const origin of blocks(distribution.config.origin)) {
       const domain = String(origin.domain_name ?? "");
-      const s3 = /\$\{aws_s3_bucket\.|\.s3[.-]/.test(domain);
-      if (!s3 || /s3-website/.test(domain)) {
-        if (/s3-website/.test(domain))
+      const s3 = /\$\{(data\.)?aws_s3_bucket\.|\.s3[.-]/.test(domain);
+      // a website endpoint by name, or a reference to a bucket's or website configuration's endpoint
+      const website =
+        /s3-website|\$\{(data\.)?aws_s3_bucket(_website_configuration)?\.[^}]+\.website_(endpoint|domain)\}/.test(
+          domain,
+        );
+      if (!s3 || website) {
+        if (website)
           problems.push(
             `origin ${JSON.stringify(origin.origin_id ?? null)} is an S3 website endpoint (a public bucket)`,
           );

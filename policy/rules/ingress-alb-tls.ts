@@ -25,15 +25,21 @@ export const ingressAlbTls = resourceRule({
       Object.keys(annotations).some((k) => k.startsWith(PREFIX));
     if (!alb) return undefined;
     const problems: string[] = [];
-    const listen = String(annotations[`${PREFIX}listen-ports`] ?? '[{"HTTP":80}]');
+    const certificateArn = annotations[`${PREFIX}certificate-arn`] !== undefined;
+    // without listen-ports the controller listens on HTTPS 443 when certificate-arn is given, else HTTP 80
+    const listen = String(
+      annotations[`${PREFIX}listen-ports`] ??
+        (certificateArn ? '[{"HTTPS":443}]' : '[{"HTTP":80}]'),
+    );
     const https = listen.includes('"HTTPS"');
-    // the controller discovers ACM certificates for spec.tls hosts when no certificate-arn is given
+    // the controller discovers ACM certificates for spec.tls and rule hosts when no certificate-arn is given
     const certificate =
-      annotations[`${PREFIX}certificate-arn`] !== undefined ||
-      blocks(spec.tls).some((t) => strings(t.hosts).length > 0);
+      certificateArn ||
+      blocks(spec.tls).some((t) => strings(t.hosts).length > 0) ||
+      blocks(spec.rule).some((r) => typeof r.host === "string" && r.host.length > 0);
     if (!https || !certificate)
       problems.push(
-        `no HTTPS listener with a certificate (listen-ports ${listen}; no certificate-arn annotation and no spec.tls hosts)`,
+        `no HTTPS listener with a certificate (listen-ports ${listen}; no certificate-arn annotation and no spec.tls or rule hosts)`,
       );
     if (https && !isModernElbPolicy(annotations[`${PREFIX}ssl-policy`]))
       problems.push(
