@@ -16,6 +16,8 @@ export interface Statement {
   readonly notResources: readonly string[];
   /** Principals by kind (`AWS`, `Service`, `Federated`, `*` for `"Principal": "*"`). */
   readonly principals: Readonly<Record<string, readonly string[]>>;
+  /** `NotPrincipal` (any kind): an Allow with it grants everyone else. */
+  readonly notPrincipals: readonly string[];
   /** Condition operator -> key -> values. */
   readonly conditions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
@@ -57,6 +59,7 @@ function fromJson(document: unknown): Statement[] {
     resources: strings(s.Resource),
     notResources: strings(s.NotResource),
     principals: principalsOf(s.Principal),
+    notPrincipals: Object.values(principalsOf(s.NotPrincipal)).flat(),
     conditions: conditionsOf(s.Condition),
   }));
 }
@@ -81,6 +84,7 @@ function fromDataSource(source: PolicyResource): Statement[] {
       resources: strings(s.resources),
       notResources: strings(s.not_resources),
       principals,
+      notPrincipals: blocks(s.not_principals).flatMap((p) => strings(p.identifiers)),
       conditions,
     };
   });
@@ -111,9 +115,20 @@ export function hasConditions(statement: Statement): boolean {
   return Object.values(statement.conditions).some((keys) => Object.keys(keys).length > 0);
 }
 
-/** Whether the statement's principal is everyone (`"*"` or `AWS: "*"`). */
+/** How a statement names everyone, for messages: `Principal "*"` or `NotPrincipal (everyone but X)`. */
+export function everyoneIn(statement: Statement): string {
+  return statement.notPrincipals.length > 0 && statement.principals["*"] === undefined
+    ? `NotPrincipal (everyone but ${statement.notPrincipals.join(", ")})`
+    : 'Principal "*"';
+}
+
+/** Whether the statement's principal is everyone (`"*"`, `AWS: "*"` or an Allow with `NotPrincipal`). */
 export function allowsEveryone(statement: Statement): boolean {
-  return statement.principals["*"] !== undefined || (statement.principals.AWS ?? []).includes("*");
+  return (
+    statement.principals["*"] !== undefined ||
+    (statement.principals.AWS ?? []).includes("*") ||
+    statement.notPrincipals.length > 0
+  );
 }
 
 /** Identity-based policy attributes: resource type -> attribute holding the document. */
@@ -131,6 +146,10 @@ export const RESOURCE_POLICIES: Readonly<Record<string, string>> = {
   aws_kms_key: "policy",
   aws_sqs_queue_policy: "policy",
   aws_ecr_repository_policy: "policy",
+  // the same documents given inline on the resource itself
+  aws_s3_bucket: "policy",
+  aws_sns_topic: "policy",
+  aws_sqs_queue: "policy",
 };
 
 /** Every statement of the identity-based policies of a stack, with the resource holding it. */
@@ -142,6 +161,14 @@ export function* identityStatements(
       const statements = statementsOf(resource.config[attribute], context);
       for (const [index, statement] of statements.entries()) yield { resource, statement, index };
     }
+  }
+  // inline_policy blocks of aws_iam_role: statements numbered across the role's blocks
+  for (const role of context.resources("aws_iam_role")) {
+    const statements = blocks(role.config.inline_policy).flatMap((p) =>
+      statementsOf(p.policy, context),
+    );
+    for (const [index, statement] of statements.entries())
+      yield { resource: role, statement, index };
   }
 }
 

@@ -26,6 +26,5 @@ export const cloudfrontHttpsOnly = resourceRule({
         (b) =>
           `${b.name}: viewer_protocol_policy is ${JSON.stringify(b.value.viewer_protocol_policy ?? null)}`,
       );
-    return undefined;
   },
 });

@@ -32,6 +32,5 @@ export const ebsVolumesEncrypted = resourceRule({
         (m) =>
           `block_device_mappings ${JSON.stringify(m.device_name ?? null)}: ebs.encrypted is not true`,
       );
-    return undefined;
   },
 });

@@ -1,5 +1,11 @@
 import { resourceRule } from "../rule";
-import { allowsEveryone, describeStatement, hasConditions, statementsOf } from "../private/iam";
+import {
+  allowsEveryone,
+  describeStatement,
+  everyoneIn,
+  hasConditions,
+  statementsOf,
+} from "../private/iam";
 
 export const iamTrustNoWildcardPrincipal = resourceRule({
   id: "iam-trust-no-wildcard-principal",
@@ -18,8 +24,7 @@ export const iamTrustNoWildcardPrincipal = resourceRule({
       )
       .map(
         ({ statement, index }) =>
-          `${describeStatement(statement, index)} trusts Principal "*" without a condition`,
+          `${describeStatement(statement, index)} trusts ${everyoneIn(statement)} without a condition`,
       );
-    return undefined;
   },
 });

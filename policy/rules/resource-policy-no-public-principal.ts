@@ -1,6 +1,7 @@
 import type { PolicyRule } from "../rule";
 import {
   allowsEveryone,
+  everyoneIn,
   describeStatement,
   hasConditions,
   RESOURCE_POLICIES,
@@ -29,7 +30,7 @@ export const resourcePolicyNoPublicPrincipal: PolicyRule = {
           )
             yield {
               resource,
-              problem: `${describeStatement(statement, index)} allows Principal "*" without a condition`,
+              problem: `${describeStatement(statement, index)} allows ${everyoneIn(statement)} without a condition`,
             };
       }
     }

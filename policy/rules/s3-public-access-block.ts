@@ -25,6 +25,5 @@ export const s3PublicAccessBlock = resourceRule({
         (s) => `${b.address}: ${s} is ${JSON.stringify(b.config[s] ?? null)}, not true`,
       ),
     );
-    return undefined;
   },
 });

@@ -15,7 +15,10 @@ import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicy } from "@cdktf/provider-aws/lib/iam-user-policy";
 import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy-attachment";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { problems } from "../support/policy";
@@ -637,6 +640,71 @@ describe("resource-policy-no-public-principal", () => {
       'key: statement 1 (Sid "Public") allows Principal "*" without a condition',
       'queue-policy: statement 1 (Sid "Public") allows Principal "*" without a condition',
       'repository-policy: statement 1 (Sid "Public") allows Principal "*" without a condition',
+    ]);
+  });
+});
+
+describe("policies given inline on the resource", () => {
+  test("iam-no-wildcard-action reads a role's inline_policy blocks", () => {
+    expect(
+      problems("iam-no-wildcard-action", (stack) => {
+        new IamRole(stack, "inline", {
+          assumeRolePolicy: EC2_TRUST,
+          inlinePolicy: [
+            {
+              name: "ok",
+              policy: policy({ Effect: "Allow", Action: "s3:GetObject", Resource: BUCKET }),
+            },
+            { name: "admin", policy: policy({ Effect: "Allow", Action: "*", Resource: "*" }) },
+          ],
+        });
+      }),
+    ).toEqual(["inline: statement 2 allows *"]);
+  });
+
+  test("resource-policy-no-public-principal reads bucket, topic and queue policies given inline, and NotPrincipal", () => {
+    const open = policy({
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: `${BUCKET}/*`,
+    });
+    expect(
+      problems("resource-policy-no-public-principal", (stack) => {
+        new S3Bucket(stack, "bucket", { bucket: "site-content", policy: open });
+        new SnsTopic(stack, "topic", { name: "alarms", policy: open });
+        new SqsQueue(stack, "queue", { name: "q", policy: open });
+        new S3BucketPolicy(stack, "not-principal", {
+          bucket: "site-content",
+          policy: policy({
+            Effect: "Allow",
+            NotPrincipal: { AWS: "arn:aws:iam::123456789012:role/auditor" },
+            Action: "s3:GetObject",
+            Resource: `${BUCKET}/*`,
+          }),
+        });
+      }),
+    ).toEqual([
+      "not-principal: statement 1 allows NotPrincipal (everyone but arn:aws:iam::123456789012:role/auditor) without a condition",
+      'bucket: statement 1 allows Principal "*" without a condition',
+      'topic: statement 1 allows Principal "*" without a condition',
+      'queue: statement 1 allows Principal "*" without a condition',
+    ]);
+  });
+
+  test("iam-trust-no-wildcard-principal fails an Allow with NotPrincipal", () => {
+    expect(
+      problems("iam-trust-no-wildcard-principal", (stack) => {
+        new IamRole(stack, "not-principal", {
+          assumeRolePolicy: policy({
+            Effect: "Allow",
+            NotPrincipal: { AWS: "arn:aws:iam::123456789012:root" },
+            Action: "sts:AssumeRole",
+          }),
+        });
+      }),
+    ).toEqual([
+      "not-principal: statement 1 trusts NotPrincipal (everyone but arn:aws:iam::123456789012:root) without a condition",
     ]);
   });
 });
