@@ -3,6 +3,7 @@
  *
  * - synth: `scripts/synth.ts` for every environment file (fresh process each run: module loading
  *   included, as a user sees it), wall time and peak RSS, median of N runs;
+ * - the policy pack's own time over the resolved stacks (bench/policy-pass.ts);
  * - import cost of a provider's barrel versus the deep imports we use (why lint forbids barrels).
  *
  * Prints figures only; it never fails on a number (performance is tracked, not asserted).
@@ -58,6 +59,15 @@ const synthSamples = Array.from({ length: runs }, () =>
   measure([tsx, join(root, "scripts/synth.ts")], mkdtempSync(join(tmpdir(), "bench-synth-"))),
 );
 report("npm run synth (3 environments, 6 stacks)", synthSamples);
+
+// the policy pack's share of that: the rule pack over the resolved stacks, in process
+const policy = spawnSync(process.execPath, [tsx, join(root, "bench/policy-pass.ts")], {
+  cwd: root,
+  encoding: "utf8",
+  env: { ...process.env, PLATFORM_ENV_DIR: join(root, "environments") },
+});
+if (policy.status !== 0) throw new Error(`bench/policy-pass.ts failed:\n${policy.stderr}`);
+process.stdout.write(`${"policy pack inside synth".padEnd(46)} ${policy.stdout.trim()}\n`);
 
 const deep = `require("@cdktf/provider-aws/lib/vpc"); require("@cdktf/provider-aws/lib/eks-cluster");`;
 const barrel = `require("@cdktf/provider-aws");`;
