@@ -80,8 +80,34 @@ export function loadEnvironments(directory = environmentDirectory()): LoadedEnvi
     problems.push(...result.problems.map((p) => ({ ...p, file: display })));
     if (result.config) loaded.push({ file: display, config: result.config });
   }
+  problems.push(...accountProblems(loaded));
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   return loaded;
+}
+
+/**
+ * Rules across files: an account has one GitHub OIDC provider, so only one environment per account
+ * may create it (`github.oidcProvider: create`); the others name its ARN.
+ */
+function accountProblems(loaded: readonly LoadedEnvironment[]): FileProblem[] {
+  const creator = new Map<string, LoadedEnvironment>();
+  const problems: FileProblem[] = [];
+  for (const environment of loaded) {
+    const { config } = environment;
+    if (config.github?.oidcProvider !== "create") continue;
+    const first = creator.get(config.account);
+    if (!first) {
+      creator.set(config.account, environment);
+      continue;
+    }
+    problems.push({
+      file: environment.file,
+      field: "github.oidcProvider",
+      received: "create",
+      expected: `the ARN of the GitHub OIDC provider that ${first.file} creates in account ${config.account} (arn:aws:iam::${config.account}:oidc-provider/token.actions.githubusercontent.com): an account has one`,
+    });
+  }
+  return problems;
 }
 
 /** Parses and validates one file's text; `fileStem` is the file name without extension. */

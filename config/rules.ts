@@ -13,6 +13,7 @@ import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
 import { validateClusterApiAccessProps } from "../constructs/cluster-api-access";
+import { validateGithubDeployRolesProps } from "../constructs/github-deploy-roles";
 import { isHostName } from "../constructs/private/static-site-names";
 import { HOST_NAME } from "../constructs/private/patterns";
 import type { Problem } from "../constructs/private/validation";
@@ -77,6 +78,7 @@ export function crossFieldProblems(
     }
   }
   problems.push(...deployerPathProblems(env, invalidSections));
+  if (!invalidSections.includes("github")) problems.push(...githubProblems(env));
   if (env.database && env.name) {
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
@@ -168,6 +170,60 @@ function deployerPathProblems(
       expected: `a network path from the workloads deployer to the private API endpoint: cluster.endpointPublicAccessCidrs is empty, so only the VPC reaches the cluster and every resource of ${workloads} would time out; add a pipeline section (repository, connectionArn: CodeBuild-hosted GitHub Actions runners in the private subnets), or list the security groups (cluster.apiAccess.securityGroupIds) or private CIDRs (cluster.apiAccess.cidrs) of the runners that deploy ${workloads}`,
     });
   }
+  return problems;
+}
+
+/** The refs deploy jobs may run from: the file's, else by tier (tags in production, main otherwise). */
+export function githubDeployRefs(env: Pick<EnvironmentConfig, "tier" | "github">): string[] {
+  return [
+    ...(env.github?.deployRefs ??
+      (env.tier === "production" ? ["refs/tags/v*.*.*"] : ["refs/heads/main"])),
+  ];
+}
+
+/** The GitHub roles' section checked as GithubDeployRoles takes it, field paths as in the file. */
+function githubProblems(env: Partial<EnvironmentConfig>): Problem[] {
+  const github = env.github;
+  if (!github || !env.name || !env.tier) return [];
+  const problems: Problem[] = [];
+  if (!env.deployRoleArn)
+    problems.push({
+      field: "deployRoleArn",
+      received: undefined,
+      expected:
+        "the environment's deploy role ARN when a github section is set: the GitHub deploy role may only assume it (README, Pipeline)",
+    });
+  const input = {
+    name: env.name,
+    repository: github.repository,
+    deploy: {
+      environment: github.environment ?? env.name,
+      refs: githubDeployRefs(env as EnvironmentConfig),
+    },
+    stateBucket: env.state?.bucket ?? "",
+    deployRoleArn: env.deployRoleArn ?? "arn:aws:iam::000000000000:role/unset",
+    oidcProvider: github.oidcProvider,
+  };
+  for (const p of validateGithubDeployRolesProps(input)) {
+    const field =
+      p.field === "deploy.environment"
+        ? "github.environment"
+        : p.field.startsWith("deploy.refs")
+          ? p.field.replace("deploy.refs", "github.deployRefs")
+          : p.field === "deployRoleArn" || p.field === "name"
+            ? p.field
+            : `github.${p.field}`;
+    problems.push({ ...p, field });
+  }
+  // compared only when pipeline.repository is a GitHub URL (PipelineRunners reports it otherwise)
+  const url = /^https:\/\/github\.com\/([^/]+\/[^/]+)$/.exec(env.pipeline?.repository ?? "");
+  const pipelineRepository = url?.[1];
+  if (pipelineRepository && pipelineRepository !== github.repository)
+    problems.push({
+      field: "github.repository",
+      received: github.repository,
+      expected: `the repository of pipeline.repository (${pipelineRepository}): the runners and the roles serve one repository`,
+    });
   return problems;
 }
 

@@ -96,6 +96,20 @@ const pipeline = z
   })
   .strict();
 
+// GitHub Actions OIDC roles of the pipeline; value rules: GithubDeployRoles (validateGithubDeployRolesProps).
+const github = z
+  .object({
+    // owner/name of the one repository whose workflows may assume the roles
+    repository: z.string(),
+    // the GitHub Environment the deploy jobs name; default: the environment's name
+    environment: z.string().optional(),
+    // refs deploy jobs may run from; default by tier: production refs/tags/v*.*.*, development refs/heads/main
+    deployRefs: z.array(z.string()).optional(),
+    // "create" the account's GitHub OIDC provider here (once per account), or the ARN of the existing one
+    oidcProvider: z.string().default("create"),
+  })
+  .strict();
+
 // Value rules of the database section live in the Database construct (validateDatabaseProps).
 const database = z
   .object({
@@ -378,6 +392,7 @@ export const environmentSchema = z
       .default({}),
     notifications: notifications.optional(),
     pipeline: pipeline.optional(),
+    github: github.optional(),
   })
   .strict();
 

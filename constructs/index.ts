@@ -163,3 +163,14 @@ export {
   type SuppressedFinding,
   type Violation,
 } from "../policy";
+export {
+  GithubDeployRoles,
+  validateGithubDeployRolesProps,
+  githubSubjects,
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_ISSUER,
+  GITHUB_SUBJECT_CLAIM_KEYS,
+  type GithubDeployRolesProps,
+  type GithubDeployRolesValidationInput,
+  type GithubDeployTarget,
+} from "./github-deploy-roles";

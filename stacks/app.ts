@@ -12,6 +12,8 @@ export interface PlatformAppOptions {
   readonly outdir?: string;
   /** Offline plan mode. @default PLATFORM_OFFLINE=1 */
   readonly offline?: boolean;
+  /** Whether the stacks assume the environments' deploy roles. @default true, unless PLATFORM_ASSUME_DEPLOY_ROLE is 0, false or no */
+  readonly assumeDeployRole?: boolean;
   /**
    * The day (YYYY-MM-DD, UTC) the environments' support dates are checked against for warnings.
    * @default PLATFORM_TODAY, else the day of synthesis
@@ -37,17 +39,22 @@ export function buildApp(options: PlatformAppOptions = {}): {
 } {
   const environments = loadEnvironments(options.environmentDirectory);
   const offline = options.offline ?? offlineFromEnvironment();
+  const assumeDeployRole =
+    options.assumeDeployRole ??
+    !["0", "false", "no"].includes((process.env.PLATFORM_ASSUME_DEPLOY_ROLE ?? "").toLowerCase());
   const today = options.today ?? (process.env.PLATFORM_TODAY || todayUtc());
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
   for (const { config } of environments) {
     const infrastructure = new InfrastructureStack(app, `${config.name}-infrastructure`, {
       environment: config,
       offline,
+      assumeDeployRole,
       today,
     });
     new WorkloadsStack(app, `${config.name}-workloads`, {
       environment: config,
       offline,
+      assumeDeployRole,
       infrastructure,
     });
   }

@@ -8,6 +8,7 @@ import { StaticSite } from "../constructs/static-site";
 import { Alarms } from "../constructs/alarms";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
 import { PipelineRunners } from "../constructs/pipeline-runners";
+import { GithubDeployRoles } from "../constructs/github-deploy-roles";
 import { ClusterApiAccess } from "../constructs/cluster-api-access";
 import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
@@ -24,6 +25,7 @@ import {
   cdnCertificateDomainNames,
   clusterName,
   databaseIdentifier,
+  githubDeployRefs,
   pipelineRunnersName,
 } from "../config/rules";
 import { partitionOf, type AwsEnvironment } from "../constructs/types";
@@ -61,6 +63,8 @@ export class InfrastructureStack extends TerraformStack {
   readonly externalDnsRole?: IamRole;
   /** The in-VPC runners of the pipeline's cluster-facing jobs, when the file has a pipeline section. */
   readonly pipelineRunners?: PipelineRunners;
+  /** GitHub Actions' plan and deploy roles, when the file has a github section. */
+  readonly githubRoles?: GithubDeployRoles;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -102,6 +106,20 @@ export class InfrastructureStack extends TerraformStack {
       nodeGroups: env.cluster.nodeGroups,
       addonVersions: env.cluster.addonVersions,
     });
+
+    // GitHub Actions' roles (OIDC, no long-lived keys): plan read-only, deploy may assume deployRoleArn.
+    if (env.github) {
+      this.githubRoles = new GithubDeployRoles(this, "github", {
+        environment: aws,
+        name: env.name,
+        repository: env.github.repository,
+        deploy: { environment: env.github.environment ?? env.name, refs: githubDeployRefs(env) },
+        stateBucket: env.state.bucket,
+        deployRoleArn: env.deployRoleArn!, // required with a github section (config/rules.ts)
+        oidcProvider: env.github.oidcProvider,
+        cluster: this.cluster,
+      });
+    }
 
     // The workloads deployer's network path to the (private) API endpoint: in-VPC runners and
     // the file's cluster.apiAccess entries, each admitted on 443 by the cluster security group.

@@ -2,7 +2,7 @@ import { Fn, type TerraformStack } from "cdktf";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import type { IKubernetesCluster } from "../constructs/types";
-import type { PlatformStackProps } from "./settings";
+import { deployRoleToAssume, type PlatformStackProps } from "./settings";
 
 /**
  * `aws eks get-token` arguments for a cluster: a short-lived token, minted at plan/apply time
@@ -17,7 +17,7 @@ export function eksTokenArgs(cluster: IKubernetesCluster, props: PlatformStackPr
     cluster.clusterName,
     "--region",
     env.region,
-    ...(env.deployRoleArn && !props.offline ? ["--role-arn", env.deployRoleArn] : []),
+    ...(deployRoleToAssume(props) ? ["--role-arn", deployRoleToAssume(props)!] : []),
     "--output",
     "json",
   ];

@@ -12,6 +12,12 @@ export interface PlatformStackProps {
    * @default false
    */
   readonly offline?: boolean;
+  /**
+   * Whether the provider, the backend and the Kubernetes token assume the environment's
+   * `deployRoleArn`. Off for plan jobs that run as the read-only GitHub plan role, which may not
+   * assume the deploy role (README, Pipeline). @default true (PLATFORM_ASSUME_DEPLOY_ROLE=0 turns it off)
+   */
+  readonly assumeDeployRole?: boolean;
   /** The day (YYYY-MM-DD, UTC) support dates are checked against for warnings. @default the day of synthesis */
   readonly today?: string;
 }
@@ -34,10 +40,16 @@ export function configureBackend(
     region: env.state.region,
     key: `${stackName}.tfstate`,
     encrypt: true,
-    assumeRole: env.deployRoleArn ? { roleArn: env.deployRoleArn } : undefined,
+    assumeRole: deployRoleToAssume(props) ? { roleArn: deployRoleToAssume(props)! } : undefined,
   });
   // cdktf 0.21's S3Backend has no typed field for S3-native state locking (Terraform >= 1.10).
   stack.addOverride("terraform.backend.s3.use_lockfile", true);
+}
+
+/** The deploy role the stack's tools assume: none offline, without one, or when turned off. */
+export function deployRoleToAssume(props: PlatformStackProps): string | undefined {
+  if (props.offline || props.assumeDeployRole === false) return undefined;
+  return props.environment.deployRoleArn;
 }
 
 /** Tags on every AWS resource of the environment. */
@@ -76,8 +88,8 @@ export function awsProvider(
   return new AwsProvider(stack, options.id ?? "aws", {
     ...common,
     allowedAccountIds: [env.account],
-    assumeRole: env.deployRoleArn
-      ? [{ roleArn: env.deployRoleArn, sessionName: `cdktf-${env.name}` }]
+    assumeRole: deployRoleToAssume(props)
+      ? [{ roleArn: deployRoleToAssume(props)!, sessionName: `cdktf-${env.name}` }]
       : undefined,
   });
 }

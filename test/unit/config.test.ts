@@ -169,8 +169,9 @@ describe("environment files", () => {
       problemsFor((raw) => {
         delete raw.deployRoleArn;
         raw.cluster.admins = [];
-        // no runners without a deploy role to assume; the deployer reaches the API another way
+        // no runners (nor GitHub roles) without a deploy role to assume; the deployer reaches the API another way
         delete raw.pipeline;
+        delete raw.github;
         raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
       }),
     ).toEqual([
@@ -193,6 +194,7 @@ describe("environment files", () => {
       accepted((raw) => {
         delete raw.deployRoleArn;
         delete raw.pipeline;
+        delete raw.github;
         raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
       }),
     ).not.toThrow();
@@ -590,7 +592,7 @@ describe("environment files", () => {
     }
     expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
       "Invalid environment configuration: 6 problems in 2 files",
-      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, apps, releaseBackups, notifications, pipeline)',
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, apps, releaseBackups, notifications, pipeline, github)',
       'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
       'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
       'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',

@@ -47,6 +47,7 @@ describe("InfrastructureStack providers and state", () => {
       // no runners without a deploy role to assume: the deployer reaches the public endpoint
       delete raw.deployRoleArn;
       delete raw.pipeline;
+      delete raw.github;
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(json.provider!.aws[0].assume_role).toBeUndefined();
@@ -86,6 +87,8 @@ describe("InfrastructureStack providers and state", () => {
     expect(entries.map((e) => e.principal_arn)).toEqual([
       "arn:aws:iam::123456789012:role/platform-admin",
       "arn:aws:iam::123456789012:role/platform-deploy",
+      // GitHub's plan role views the cluster (GithubDeployRoles)
+      expect.stringMatching(/^\$\{aws_iam_role\.github_plan-role_[0-9A-F]+\.arn\}$/),
     ]);
     expect(Object.keys(prod.resource!.aws_eks_access_policy_association)).toContainEqual(
       expect.stringMatching(/^cluster_deployer-123456789012-role-platform-deploy-policy_/),
@@ -97,6 +100,7 @@ describe("InfrastructureStack providers and state", () => {
       // no runners without a deploy role to assume: the deployer reaches the public endpoint
       delete raw.deployRoleArn;
       delete raw.pipeline;
+      delete raw.github;
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(Object.values(json.resource!.aws_eks_access_entry).map((e) => e.principal_arn)).toEqual([

@@ -68,6 +68,7 @@ describe("WorkloadsStack providers", () => {
       // no runners without a deploy role to assume: the deployer reaches the public endpoint
       delete raw.deployRoleArn;
       delete raw.pipeline;
+      delete raw.github;
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(
