@@ -5,7 +5,11 @@
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
-import { validateBlueGreenReleaseProps } from "../constructs/blue-green-release";
+import {
+  isPinnedVersion,
+  PINNED_VERSION_EXPECTED,
+  validateBlueGreenReleaseProps,
+} from "../constructs/blue-green-release";
 import { validateStaticSiteProps } from "../constructs/static-site";
 import { validateAlarmsProps } from "../constructs/alarms";
 import { unmanagedWebhookProblems } from "../constructs/monitoring";
@@ -120,6 +124,12 @@ export function crossFieldProblems(
         field: p.field === "name" ? `apps.${name}` : `apps.${name}.${p.field}`,
       });
     }
+    if (app.version !== undefined && !isPinnedVersion(app.version))
+      add(
+        `apps.${name}.version`,
+        app.version,
+        `${PINNED_VERSION_EXPECTED} (the version the pipeline releases)`,
+      );
   }
   return problems;
 }

@@ -297,6 +297,8 @@ const notifications = z
 const app = z
   .object({
     namespace: z.string(),
+    // the version the pipeline releases (npm run pipeline -- pending): release run when it differs from the stable colour's
+    version: z.string().optional(),
     chart: z.object({ repository: z.string(), name: z.string(), version: z.string() }).strict(),
     host: z.string(),
     servicePort: z.number(),

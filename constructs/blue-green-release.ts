@@ -329,6 +329,15 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /** An image tag that is also a Kubernetes label value (the colour's `app.kubernetes.io/version`). */
 const VERSION_LABEL_VALUE = /^[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/;
+
+/** What a colour's `version` must be: a pinned image tag that is also a label value. */
+export const PINNED_VERSION_EXPECTED =
+  "a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'";
+
+/** Whether a version is a pinned image tag usable as a label value (not `latest`). */
+export function isPinnedVersion(version: unknown): boolean {
+  return typeof version === "string" && VERSION_LABEL_VALUE.test(version) && version !== "latest";
+}
 const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-|$)/;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,40}$/;
 
@@ -516,10 +525,10 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
     const version = release[colour]?.version;
     if (isToken(version)) continue;
     p.check(
-      typeof version === "string" && VERSION_LABEL_VALUE.test(version) && version !== "latest",
+      isPinnedVersion(version),
       `release.${colour}.version`,
       version,
-      "a pinned image tag such as 6.7.1 that is also a label value: 1-63 letters, digits, '_', '.' and '-', starting and ending with a letter or digit, not 'latest'",
+      PINNED_VERSION_EXPECTED,
     );
     const entry = release[colour] as Partial<ColourRelease> | undefined;
     p.checkValue(

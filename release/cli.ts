@@ -103,7 +103,8 @@ interface Parsed {
 /** How long the end of a command waits for notifications still being delivered. */
 const NOTIFY_FLUSH_MS = 30_000;
 
-const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
+/** The release tool's commands. */
+export const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
 const FLAG_OPTIONS = ["--dry-run", "--commit", "--json", "--force", "--resume"];
 

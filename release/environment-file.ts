@@ -111,6 +111,20 @@ export class EnvironmentFile {
     return this.splice([{ path, value: previous.data, source: previous.source }]);
   }
 
+  /**
+   * `apps.<app>.version` set: the version the pipeline releases next (the image build's release
+   * change). Refuses when the file has no such field yet (it is added once by hand, so its place
+   * and comment are a person's choice).
+   */
+  withWantedVersion(app: string, version: string): EnvironmentFile {
+    if (this.app(app).version === undefined) {
+      throw new ReleaseRefusal(
+        `${this.path}: apps.${app}.version: received nothing; expected the field to exist (add "version: <what runs now>" under apps.${app} once; the pipeline then edits it in place)`,
+      );
+    }
+    return this.splice([{ path: ["apps", app, "version"], value: version }]);
+  }
+
   /** `canaryWeight` set (shift, or 0 for a rollback during a canary). */
   withCanaryWeight(app: string, weight: number): EnvironmentFile {
     return this.splice([{ path: ["apps", app, "release", "canaryWeight"], value: weight }]);

@@ -264,8 +264,8 @@ export interface ReleaseNotice {
   readonly environment: string;
   readonly app: string;
   readonly version?: string;
-  /** Release state when it happened (colours, versions, weights). */
-  readonly state: ReleaseSnapshot;
+  /** Release state when it happened (colours, versions, weights); absent for a pipeline step's notice. */
+  readonly state?: ReleaseSnapshot;
   /** One short human sentence. */
   readonly summary: string;
   /** The gate result behind it, when there is one (with its numbers). */

@@ -97,8 +97,10 @@ for (const stack of stacks) {
   if (!environment) throw new Error(`${stack.name}: no environment file names this stack`);
   const started = Date.now();
   try {
-    const plan = initValidatePlan(stack.directory, (step) =>
-      process.stdout.write(`${stack.name}: terraform ${step}...\n`),
+    const plan = initValidatePlan(
+      stack.directory,
+      (step) => process.stdout.write(`${stack.name}: terraform ${step}...\n`),
+      { offline: built.offline },
     );
     const readConfig = (dir: string) => JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
     const baseDir = base ? join(base, "stacks", stack.name) : undefined;

@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { assumeDeployRoleFromEnvironment } from "../config/credentials";
 import { loadEnvironments, type LoadedEnvironment } from "../config/load";
 import { formatEnvironmentWarnings } from "../config/warnings";
 import { todayUtc } from "../constructs/kubernetes-versions";
@@ -12,7 +13,7 @@ export interface PlatformAppOptions {
   readonly outdir?: string;
   /** Offline plan mode. @default PLATFORM_OFFLINE=1 */
   readonly offline?: boolean;
-  /** Whether the stacks assume the environments' deploy roles. @default true, unless PLATFORM_ASSUME_DEPLOY_ROLE is 0, false or no */
+  /** Whether the stacks assume the environments' deploy roles. @default true, unless PLATFORM_ASSUME_DEPLOY_ROLE is 0, false or no (config/credentials.ts) */
   readonly assumeDeployRole?: boolean;
   /**
    * The day (YYYY-MM-DD, UTC) the environments' support dates are checked against for warnings.
@@ -39,9 +40,7 @@ export function buildApp(options: PlatformAppOptions = {}): {
 } {
   const environments = loadEnvironments(options.environmentDirectory);
   const offline = options.offline ?? offlineFromEnvironment();
-  const assumeDeployRole =
-    options.assumeDeployRole ??
-    !["0", "false", "no"].includes((process.env.PLATFORM_ASSUME_DEPLOY_ROLE ?? "").toLowerCase());
+  const assumeDeployRole = options.assumeDeployRole ?? assumeDeployRoleFromEnvironment();
   const today = options.today ?? (process.env.PLATFORM_TODAY || todayUtc());
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
   for (const { config } of environments) {

@@ -13,6 +13,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { S3Client } from "@aws-sdk/client-s3";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { EnvironmentConfig } from "../../config/schema";
+import { assumeDeployRoleFromEnvironment } from "../../config/credentials";
 
 /** AWS credentials as the SDK clients and the SigV4 signer take them: a provider function. */
 export type AwsCredentialsProvider = ReturnType<typeof fromNodeProviderChain>;
@@ -89,7 +90,8 @@ export function environmentCredentials(
   providers: CredentialProviders = { fromNodeProviderChain, fromTemporaryCredentials },
 ): AwsCredentialsProvider {
   const base = providers.fromNodeProviderChain();
-  if (!env.deployRoleArn) return base;
+  // PLATFORM_ASSUME_DEPLOY_ROLE=0: the ambient credentials already are the deploy role (pipeline)
+  if (!env.deployRoleArn || !assumeDeployRoleFromEnvironment()) return base;
   return cachedCredentials(
     providers.fromTemporaryCredentials({
       masterCredentials: base,

@@ -56,12 +56,13 @@ function headline(notice: ReleaseNotice): string {
     case "finished":
       return `release of${version || " a version"} finished`;
     case "failed":
-      return `release of${version || " a version"} failed`;
+      // a notice without release state is a pipeline step's (npm run pipeline -- notify)
+      return notice.state ? `release of${version || " a version"} failed` : `failed${version}`;
   }
 }
 
 /** `blue 6.7.0 95% (stable), green 6.8.0 5%`: both colours, their versions and weights. */
-export function trafficText(state: ReleaseNotice["state"]): string {
+export function trafficText(state: NonNullable<ReleaseNotice["state"]>): string {
   const weights = colourWeights(state);
   return COLOURS.map(
     (c) => `${c} ${state[c].version} ${weights[c]}%${c === state.stable ? " (stable)" : ""}`,
@@ -83,7 +84,9 @@ export function gateText(gate: GateResult): string {
  */
 export function formatNotice(notice: ReleaseNotice, link?: string): FormattedNotice {
   const title = `[${notice.environment}/${notice.app}] ${headline(notice)}`;
-  const facts: NoticeFact[] = [{ label: "Traffic", value: trafficText(notice.state) }];
+  const facts: NoticeFact[] = notice.state
+    ? [{ label: "Traffic", value: trafficText(notice.state) }]
+    : [];
   if (notice.gate) facts.push({ label: "Gate", value: gateText(notice.gate) });
   if (notice.durationMs !== undefined) {
     facts.push({ label: "Duration", value: formatDuration(notice.durationMs) });

@@ -56,10 +56,14 @@ export function pagerDutyEvent(
         app: notice.app,
         version: notice.version,
         release: notice.releaseId,
-        traffic: trafficText(notice.state),
-        stable: notice.state.stable,
-        canaryWeight: notice.state.canaryWeight,
-        versions: { blue: notice.state.blue.version, green: notice.state.green.version },
+        ...(notice.state
+          ? {
+              traffic: trafficText(notice.state),
+              stable: notice.state.stable,
+              canaryWeight: notice.state.canaryWeight,
+              versions: { blue: notice.state.blue.version, green: notice.state.green.version },
+            }
+          : {}),
         gate: notice.gate,
         durationMs: notice.durationMs,
         link,

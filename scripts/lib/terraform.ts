@@ -143,6 +143,7 @@ export function initAndValidate(stackDir: string, log: (line: string) => void = 
 export function initValidatePlan(
   stackDir: string,
   log: (line: string) => void = () => {},
+  options: { readonly offline?: boolean } = { offline: true },
 ): PlanJson {
   const env = terraformEnv();
   log("init");
@@ -150,11 +151,35 @@ export function initValidatePlan(
   log("validate");
   terraform(["validate", "-no-color"], stackDir, env);
   log("plan");
-  terraform(
-    ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=plan.tfplan"],
-    stackDir,
-    env,
+  // offline there is no API to refresh from and no lock to take; online the plan refreshes (it
+  // must see drift) and waits for the state lock of an apply in progress
+  const mode = options.offline
+    ? ["-lock=false", "-refresh=false"]
+    : ["-lock=true", "-lock-timeout=10m"];
+  terraform(["plan", "-input=false", "-no-color", ...mode, `-out=${SAVED_PLAN}`], stackDir, env);
+  writeFileSync(
+    join(stackDir, PLANNED_STATE),
+    `${JSON.stringify(stateFingerprint(stackDir, env))}\n`,
   );
-  const shown = terraform(["show", "-json", "plan.tfplan"], stackDir, env);
+  const shown = terraform(["show", "-json", SAVED_PLAN], stackDir, env);
   return JSON.parse(shown.stdout) as PlanJson;
+}
+
+/** The saved plan's file name in a stack folder (the pipeline applies exactly this file). */
+export const SAVED_PLAN = "plan.tfplan";
+/** The state the saved plan was made against (lineage and serial), next to the plan. */
+export const PLANNED_STATE = "plan.state.json";
+
+/** Which state a plan was made against: Terraform's lineage and serial (both null: no state yet). */
+export interface StateFingerprint {
+  readonly lineage: string | null;
+  readonly serial: number | null;
+}
+
+/** The stack's current state fingerprint (`terraform state pull`; the folder must be initialized). */
+export function stateFingerprint(stackDir: string, env = terraformEnv()): StateFingerprint {
+  const pulled = terraform(["state", "pull"], stackDir, env).stdout.trim();
+  if (!pulled) return { lineage: null, serial: null };
+  const state = JSON.parse(pulled) as { lineage?: string; serial?: number };
+  return { lineage: state.lineage ?? null, serial: state.serial ?? null };
 }

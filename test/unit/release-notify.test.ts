@@ -10,7 +10,11 @@ import { PublishCommand, SNSClient, SNSServiceException } from "@aws-sdk/client-
 import { mockClient } from "aws-sdk-client-mock";
 import { formatNotice, trafficText } from "../../release/notify/format";
 import { createNotifier, notifierFromConfig, redactor } from "../../release/notify/notifier";
-import { PagerDutyChannel, pagerDutyDedupKey } from "../../release/notify/pagerduty";
+import {
+  PagerDutyChannel,
+  pagerDutyDedupKey,
+  pagerDutyEvent,
+} from "../../release/notify/pagerduty";
 import { SlackChannel } from "../../release/notify/slack";
 import { SnsChannel, snsSubject } from "../../release/notify/sns";
 import type { ReleaseNotice } from "../../release/types";
@@ -119,8 +123,8 @@ function fakeSleep() {
 
 describe("format", () => {
   test("traffic names both colours with versions and weights from colourWeights", () => {
-    expect(trafficText(notice("started").state)).toBe("blue 6.7.0 95% (stable), green 6.8.0 5%");
-    expect(trafficText({ ...notice("started").state, stable: "green", canaryWeight: 0 })).toBe(
+    expect(trafficText(notice("started").state!)).toBe("blue 6.7.0 95% (stable), green 6.8.0 5%");
+    expect(trafficText({ ...notice("started").state!, stable: "green", canaryWeight: 0 })).toBe(
       "blue 6.7.0 0%, green 6.8.0 100% (stable)",
     );
   });
@@ -142,6 +146,24 @@ describe("format", () => {
       ].join("\n"),
     );
   });
+});
+
+test("a pipeline step's notice has no traffic: the text and the PagerDuty event leave it out", () => {
+  const pipeline: ReleaseNotice = {
+    kind: "failed",
+    severity: "critical",
+    environment: "prod",
+    app: "pipeline",
+    summary: "Production failed for prod at v1.4.0 (infrastructure: failure)",
+    releaseId: "pipeline-42",
+  };
+  expect(formatNotice(pipeline).text).toBe(
+    "[prod/pipeline] failed\nProduction failed for prod at v1.4.0 (infrastructure: failure)\nRelease: pipeline-42",
+  );
+  const event = pagerDutyEvent(pipeline, "key") as {
+    payload: { custom_details: Record<string, unknown> };
+  };
+  expect(Object.keys(event.payload.custom_details)).not.toContain("traffic");
 });
 
 test("every kind has a headline with env, app and version", () => {
@@ -366,7 +388,7 @@ describe("PagerDuty Events API v2 over HTTP", () => {
         gate: failingGate,
         durationMs: 300_000,
         summary: "error rate 3.1% > 1%: back to blue",
-        state: { ...notice("started").state, canaryWeight: 0 },
+        state: { ...notice("started").state!, canaryWeight: 0 },
       }),
     );
     notifier.send(notice("promoted"));
