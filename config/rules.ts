@@ -124,6 +124,20 @@ export function crossFieldProblems(
         field: p.field === "name" ? `apps.${name}` : `apps.${name}.${p.field}`,
       });
     }
+    if (app.imageRepository !== undefined) {
+      if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(app.imageRepository))
+        add(
+          `apps.${name}.imageRepository`,
+          app.imageRepository,
+          "a GitHub repository as owner/name, e.g. example-org/web",
+        );
+      if (!env.github)
+        add(
+          `apps.${name}.imageRepository`,
+          app.imageRepository,
+          "a github section too: the push role is trusted through the account's GitHub OIDC provider (README, Pipeline)",
+        );
+    }
     if (app.version !== undefined && !isPinnedVersion(app.version))
       add(
         `apps.${name}.version`,

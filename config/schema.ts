@@ -299,6 +299,8 @@ const app = z
     namespace: z.string(),
     // the version the pipeline releases (npm run pipeline -- pending): release run when it differs from the stable colour's
     version: z.string().optional(),
+    // the GitHub repository (owner/name) whose image-build workflow pushes this app's images (its push role)
+    imageRepository: z.string().optional(),
     chart: z.object({ repository: z.string(), name: z.string(), version: z.string() }).strict(),
     host: z.string(),
     servicePort: z.number(),

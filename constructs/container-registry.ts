@@ -1,6 +1,10 @@
 import { Construct } from "constructs";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER } from "./github-deploy-roles";
+import { MAX_ROLE_NAME_LENGTH, policyJson } from "./private/iam";
 import { EncryptionKey } from "./encryption-key";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { type AwsEnvironment, type Tier } from "./types";
@@ -16,7 +20,26 @@ export interface ContainerRegistryProps {
   readonly keepImages?: number;
   /** Tier: production protects repositories and their key from destroy; development deletes repositories with their images on destroy (`force_delete`). @default "production" */
   readonly tier?: Tier;
+  /**
+   * The GitHub repository (`owner/name`) whose workflows push each repository's images, by
+   * repository name: each gets a push role `<prefix>-push-<repository>` that GitHub Actions
+   * assumes through OIDC from that repository's `main` branch or tags (the image-build workflow),
+   * allowed to push to that one repository only. Requires `githubOidcProviderArn`. @default none
+   */
+  readonly pushers?: Readonly<Record<string, string>>;
+  /** ARN of the account's GitHub OIDC provider (GithubDeployRoles.oidcProviderArn). @default none */
+  readonly githubOidcProviderArn?: string;
 }
+
+/** The ECR actions of an image push (docker push), besides GetAuthorizationToken. */
+export const IMAGE_PUSH_ACTIONS = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:InitiateLayerUpload",
+  "ecr:UploadLayerPart",
+  "ecr:CompleteLayerUpload",
+  "ecr:PutImage",
+  "ecr:BatchGetImage",
+];
 
 const REPOSITORY_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -35,6 +58,34 @@ export function validateContainerRegistryProps(
       `an ECR repository name: lowercase letters, digits and . _ - / (full name "${full}", at most 256 characters)`,
     );
   });
+  for (const [repository, github] of Object.entries(props.pushers ?? {})) {
+    p.check(
+      props.repositories.includes(repository),
+      `pushers.${repository}`,
+      repository,
+      `one of the repositories (${props.repositories.join(", ")})`,
+    );
+    p.checkValue(
+      github,
+      (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
+      `pushers.${repository}`,
+      "a GitHub repository as owner/name, e.g. example-org/web",
+    );
+    const role = `${props.prefix}-push-${repository}`;
+    p.check(
+      role.length <= MAX_ROLE_NAME_LENGTH,
+      `pushers.${repository}`,
+      role,
+      `a push role name of at most ${MAX_ROLE_NAME_LENGTH} characters`,
+    );
+  }
+  if (Object.keys(props.pushers ?? {}).length > 0)
+    p.check(
+      props.githubOidcProviderArn !== undefined,
+      "githubOidcProviderArn",
+      undefined,
+      "the account's GitHub OIDC provider ARN when pushers are given",
+    );
   const duplicates = props.repositories.filter((r, i) => props.repositories.indexOf(r) !== i);
   p.check(duplicates.length === 0, "repositories", duplicates, "each repository once");
   const keep = props.keepImages ?? 30;
@@ -60,6 +111,8 @@ export class ContainerRegistry extends Construct {
   readonly repositoryUrls: Record<string, string>;
   /** The key encrypting the images. */
   readonly encryptionKey: EncryptionKey;
+  /** The push roles of the repositories that have pushers, by repository name. */
+  readonly pushRoles: Record<string, IamRole> = {};
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
@@ -101,6 +154,50 @@ export class ContainerRegistry extends Construct {
       });
       this.repositories[name] = repository;
       this.repositoryUrls[name] = repository.repositoryUrl;
+      const github = props.pushers?.[name];
+      if (github && props.githubOidcProviderArn) {
+        const role = new IamRole(this, `repository-${name}-push-role`, {
+          name: `${prefix}-push-${name}`,
+          description: `GitHub Actions of ${github} pushing images to ${prefix}/${name}`,
+          assumeRolePolicy: policyJson([
+            {
+              Effect: "Allow",
+              Principal: { Federated: props.githubOidcProviderArn },
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: {
+                StringEquals: { [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE },
+                // GitHub's default subject of a job without an environment: main, or a tag
+                StringLike: {
+                  [`${GITHUB_OIDC_ISSUER}:sub`]: [
+                    `repo:${github}:ref:refs/heads/main`,
+                    `repo:${github}:ref:refs/tags/*`,
+                  ],
+                },
+              },
+            },
+          ]),
+        });
+        new IamRolePolicy(this, `repository-${name}-push-policy`, {
+          name: "push",
+          role: role.id,
+          policy: policyJson([
+            // GetAuthorizationToken has no resource type: "*" is its only resource
+            {
+              Sid: "RegistryLogin",
+              Effect: "Allow",
+              Action: "ecr:GetAuthorizationToken",
+              Resource: "*",
+            },
+            {
+              Sid: "PushToRepository",
+              Effect: "Allow",
+              Action: IMAGE_PUSH_ACTIONS,
+              Resource: repository.arn,
+            },
+          ]),
+        });
+        this.pushRoles[name] = role;
+      }
     }
   }
 }

@@ -145,6 +145,12 @@ export class InfrastructureStack extends TerraformStack {
       repositories: Object.keys(env.apps),
       keepImages: env.registry?.keepImages,
       tier: env.tier,
+      pushers: Object.fromEntries(
+        Object.entries(env.apps).flatMap(([app, settings]) =>
+          settings.imageRepository ? [[app, settings.imageRepository]] : [],
+        ),
+      ),
+      githubOidcProviderArn: this.githubRoles?.oidcProviderArn,
     });
 
     this.database = new Database(this, "database", {

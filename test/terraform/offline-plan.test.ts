@@ -110,7 +110,12 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
       .map(after)
       .find((a) => a.addon_name === "vpc-cni")!;
     expect(JSON.parse(String(cni.configuration_values))).toEqual({ enableNetworkPolicy: "true" });
-    expect(ofType("aws_iam_openid_connect_provider")).toHaveLength(1);
+    // the cluster's issuer (IRSA) and, with a github section, GitHub Actions' (GithubDeployRoles)
+    expect(
+      ofType("aws_iam_openid_connect_provider")
+        .map((c) => (after(c).tags as Record<string, string>).Name)
+        .sort(),
+    ).toEqual(["github-actions", `${env.cluster.name ?? env.name}-irsa`].sort());
     const roleNames = ofType("aws_iam_role").map((c) => after(c).name);
     const cluster = env.cluster.name ?? env.name;
     expect(roleNames).toEqual(
@@ -127,19 +132,24 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
       ...new Set([...env.cluster.admins, ...(env.deployRoleArn ? [env.deployRoleArn] : [])]),
     ];
     expect(principals.length).toBeGreaterThan(env.cluster.admins.length);
+    // and GitHub's plan role, whose ARN is known after apply, with a read-only view
     expect(
       ofType("aws_eks_access_entry")
-        .map((c) => after(c).principal_arn)
+        .map((c) => after(c).principal_arn ?? "(the github plan role)")
         .sort(),
-    ).toEqual(principals.sort());
-    expect(ofType("aws_eks_access_policy_association").map(after)).toEqual(
-      principals.map(() =>
+    ).toEqual([...principals, "(the github plan role)"].sort());
+    expect(ofType("aws_eks_access_policy_association").map(after)).toEqual([
+      ...principals.map(() =>
         expect.objectContaining({
           policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
           access_scope: [{ namespaces: null, type: "cluster" }],
         }),
       ),
-    );
+      expect.objectContaining({
+        policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+        access_scope: [{ namespaces: null, type: "cluster" }],
+      }),
+    ]);
   });
 
   test("in-VPC pipeline runners: CodeBuild in the private subnets, a webhook per queued job, 443 to the cluster from their group", () => {

@@ -29,6 +29,26 @@ function runPlan(envDir: string, args: string[]) {
   return { ...result, cwd };
 }
 
+/**
+ * A base branch's cdktf.out for the folder's environments in which the first resource of `type`
+ * in `stack` had prevent_destroy (the current configuration does not).
+ */
+function baseWithPreventDestroy(envDir: string, stack: string, type: string) {
+  const base = mkdtempSync(join(tmpdir(), "platform-base-"));
+  buildApp({
+    environmentDirectory: envDir,
+    outdir: base,
+    offline: true,
+    today: "2026-12-01",
+  }).app.synth();
+  const file = join(base, "stacks", stack, "cdk.tf.json");
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  const [name] = Object.keys(config.resource[type]);
+  config.resource[type][name].lifecycle = { prevent_destroy: true };
+  writeFileSync(file, JSON.stringify(config));
+  return { base, name };
+}
+
 test("an <env>.allow.yaml file is not read as an environment", () => {
   const dir = environmentFolder({
     dev: rawEnvironment("dev"),
@@ -102,18 +122,11 @@ test("plans, writes the report next to the saved plan, prints its path and the v
 
 test("a production plan that removes a prevent_destroy exits 4 with the guard's verdict and an unsafe report", () => {
   const envDir = environmentFolder({ prod: rawEnvironment("prod") });
-  const base = mkdtempSync(join(tmpdir(), "platform-base-"));
-  buildApp({
-    environmentDirectory: envDir,
-    outdir: base,
-    offline: true,
-    today: "2026-12-01",
-  }).app.synth();
-  const file = join(base, "stacks/prod-infrastructure/cdk.tf.json");
-  const config = JSON.parse(readFileSync(file, "utf8"));
-  const [name] = Object.keys(config.resource.aws_cloudwatch_log_group);
-  config.resource.aws_cloudwatch_log_group[name].lifecycle = { prevent_destroy: true };
-  writeFileSync(file, JSON.stringify(config));
+  const { base, name } = baseWithPreventDestroy(
+    envDir,
+    "prod-infrastructure",
+    "aws_cloudwatch_log_group",
+  );
   const { status, stdout, cwd } = runPlan(envDir, ["--base", base, "prod-infrastructure"]);
   expect(status).toBe(4);
   expect(stdout).toContain(
@@ -138,18 +151,7 @@ test("--base must name a synthesized cdktf.out folder", () => {
 
 test("with --base, a prevent_destroy the base had is found (a warning in development)", () => {
   const envDir = environmentFolder({ dev: rawEnvironment("dev") });
-  const base = mkdtempSync(join(tmpdir(), "platform-base-"));
-  buildApp({
-    environmentDirectory: envDir,
-    outdir: base,
-    offline: true,
-    today: "2026-12-01",
-  }).app.synth();
-  const file = join(base, "stacks/dev-infrastructure/cdk.tf.json");
-  const config = JSON.parse(readFileSync(file, "utf8"));
-  const [name] = Object.keys(config.resource.aws_kms_key);
-  config.resource.aws_kms_key[name].lifecycle = { prevent_destroy: true };
-  writeFileSync(file, JSON.stringify(config));
+  const { base, name } = baseWithPreventDestroy(envDir, "dev-infrastructure", "aws_kms_key");
   const { status, stdout } = runPlan(envDir, ["--base", base, "dev"]);
   expect(status).toBe(0);
   expect(stdout).toContain(

@@ -92,3 +92,20 @@ describe("ContainerRegistry", () => {
     );
   });
 });
+
+test("fails when a pusher names an unknown repository or is not owner/name, or the OIDC provider is missing", () => {
+  expect(
+    () =>
+      new ContainerRegistry(testStack(), "registry", {
+        environment: TEST_AWS,
+        repositories: ["web"],
+        pushers: { api: "example-org/api", web: "web" },
+      }),
+  ).toThrow(
+    [
+      'test/registry: pushers.api: received "api"; expected one of the repositories (web)',
+      'test/registry: pushers.web: received "web"; expected a GitHub repository as owner/name, e.g. example-org/web',
+      "test/registry: githubOidcProviderArn: received nothing; expected the account's GitHub OIDC provider ARN when pushers are given",
+    ].join("\n"),
+  );
+});

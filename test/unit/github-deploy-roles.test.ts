@@ -328,3 +328,74 @@ describe("the environment file's github section", () => {
     );
   });
 });
+
+describe("image push roles (apps.<app>.imageRepository)", () => {
+  const json = synth(
+    new InfrastructureStack(testStack("x").node.scope!, "prod-infrastructure", {
+      environment: environment("prod"),
+    }),
+  );
+  const role = Object.values(resources(json, "aws_iam_role")).find(
+    (r) => r.name === "prod-push-web",
+  )!;
+  const trust = String(role.assume_role_policy);
+  beforeAll(() => (PROVIDER = providerOf(json)));
+  /** GitHub's default subject (no custom template in the app's repository). */
+  const pushToken = (sub: string) => ({
+    provider: PROVIDER,
+    claims: { [`${ISSUER}:aud`]: "sts.amazonaws.com", [`${ISSUER}:sub`]: sub },
+  });
+
+  test("the app's repository pushes from main or a tag; a pull request, a branch or another repository cannot", () => {
+    expect(
+      mayAssumeWithWebIdentity(trust, pushToken("repo:example-org/web:ref:refs/heads/main")),
+    ).toBe(true);
+    expect(
+      mayAssumeWithWebIdentity(trust, pushToken("repo:example-org/web:ref:refs/tags/1.4.2")),
+    ).toBe(true);
+    expect(mayAssumeWithWebIdentity(trust, pushToken("repo:example-org/web:pull_request"))).toBe(
+      false,
+    );
+    expect(
+      mayAssumeWithWebIdentity(trust, pushToken("repo:example-org/web:ref:refs/heads/feature")),
+    ).toBe(false);
+    expect(
+      mayAssumeWithWebIdentity(trust, pushToken("repo:example-org/platform:ref:refs/heads/main")),
+    ).toBe(false);
+  });
+
+  test("it may log in to the registry and push to its app's repository only", () => {
+    const policy = Object.values(resources(json, "aws_iam_role_policy")).find((p) =>
+      String(p.role).includes("registry_repository-web-push-role"),
+    )!;
+    const [repository] = Object.keys(resources(json, "aws_ecr_repository"));
+    expect(JSON.parse(String(policy.policy)).Statement).toEqual([
+      { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "PushToRepository",
+        Effect: "Allow",
+        Action: [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:InitiateLayerUpload",
+          "ecr:UploadLayerPart",
+          "ecr:CompleteLayerUpload",
+          "ecr:PutImage",
+          "ecr:BatchGetImage",
+        ],
+        Resource: `\${aws_ecr_repository.${repository}.arn}`,
+      },
+    ]);
+  });
+
+  test("fails when imageRepository is not owner/name, or there is no github section for the OIDC provider", () => {
+    const raw: any = rawEnvironment("dev");
+    raw.apps.web.imageRepository = "https://github.com/example-org/web";
+    delete raw.github;
+    expect(
+      parseEnvironment(stringify(raw), "dev").problems.map((p) => `${p.field}: ${p.expected}`),
+    ).toEqual([
+      "apps.web.imageRepository: a GitHub repository as owner/name, e.g. example-org/web",
+      "apps.web.imageRepository: a github section too: the push role is trusted through the account's GitHub OIDC provider (README, Pipeline)",
+    ]);
+  });
+});

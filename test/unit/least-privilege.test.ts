@@ -61,7 +61,7 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
     expect(wildcards).toEqual([]);
   });
 
-  test("Resource \"*\" only in key policies (meaning \"this key\"), the load balancer controller's published policy, ExternalDNS's zone listing, the runners' VPC interfaces and Cluster Autoscaler's describe and tag-scoped scaling calls", () => {
+  test("Resource \"*\" only in key policies (meaning \"this key\"), the load balancer controller's published policy, ExternalDNS's zone listing, the runners' VPC interfaces, the image push roles' registry login and Cluster Autoscaler's describe and tag-scoped scaling calls", () => {
     const unscoped = allows
       .filter((f) => list(f.statement.Resource).includes("*"))
       .map(
@@ -73,6 +73,9 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
             : "") +
           (f.where.startsWith("aws_iam_role_policy.pipeline-runners")
             ? ` (pipeline runners: ${list(f.statement.Action).join(", ")})`
+            : "") +
+          (f.where.includes("push-policy")
+            ? ` (image push: ${list(f.statement.Action).join(", ")})`
             : "") +
           (f.where.includes("irsa-kube-system-cluster-autoscaler")
             ? ` (cluster-autoscaler: ${f.statement.Sid}${f.statement.Condition ? ", tag condition" : ""})`
@@ -93,6 +96,8 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
               "aws_iam_role_policy (pipeline runners: ec2:CreateNetworkInterface, ec2:DescribeDhcpOptions, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, ec2:DescribeVpcs)",
             ]
           : []),
+        // the image push role's registry login (GetAuthorizationToken has no resource type)
+        "aws_iam_role_policy (image push: ecr:GetAuthorizationToken)",
         // Describe* calls with no resource-level permissions, and scaling limited by the ASG tag
         "aws_iam_role_policy (cluster-autoscaler: DescribeScalingTargets)",
         "aws_iam_role_policy (cluster-autoscaler: ScaleOwnNodeGroups, tag condition)",

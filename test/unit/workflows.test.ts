@@ -127,10 +127,12 @@ describe("security of every workflow", () => {
 
   test("jobs that get an OIDC token name the GitHub Environment their deploy role trusts, or use the plan role", () => {
     const deploy = workflow("deploy-environment.yml").jobs;
-    for (const name of ["infrastructure", "workloads", "releases", "notify"]) {
-      expect(deploy[name].permissions["id-token"]).toBe("write");
-      expect(deploy[name].environment).toBe("${{ needs.describe.outputs.githubEnvironment }}");
-    }
+    expect(Object.keys(deploy)).toEqual(["describe", "deploy"]);
+    // one job names the Environment: production asks for one approval, and every step after it
+    // runs with the deploy role that trusts only this Environment
+    expect(deploy.deploy.permissions["id-token"]).toBe("write");
+    expect(deploy.deploy.environment).toBe("${{ needs.describe.outputs.githubEnvironment }}");
+    expect(deploy.describe.permissions["id-token"]).toBeUndefined();
     const pr = workflow("pull-request.yml").jobs.plan;
     expect(pr.environment).toBeUndefined();
     expect(JSON.stringify(pr.steps)).toContain("matrix.planRole");
@@ -157,7 +159,7 @@ describe("security of every workflow", () => {
     for (const { file, job, step } of steps())
       if (
         String(step.uses).startsWith("actions/checkout@") &&
-        !(file.endsWith("deploy-environment.yml") && job === "releases") &&
+        !(file.endsWith("deploy-environment.yml") && job === "deploy") &&
         !file.endsWith("image-build.yml")
       )
         expect([file, job, step.with?.["persist-credentials"]]).toEqual([file, job, false]);
@@ -285,25 +287,31 @@ describe("the flow", () => {
     );
   });
 
-  test("an environment: describe, infrastructure, workloads, releases; any failure notifies", () => {
-    const jobs = workflow("deploy-environment.yml").jobs;
-    expect(needs(jobs.infrastructure)).toEqual(["describe"]);
-    expect(needs(jobs.workloads)).toEqual(["describe", "infrastructure"]);
-    expect(needs(jobs.releases)).toEqual(["describe", "workloads"]);
-    expect(needs(jobs.notify)).toEqual(["describe", "infrastructure", "workloads", "releases"]);
-    expect(jobs.notify.if).toBe("failure()");
-    const names = (job: Job) => job.steps.map((s: Job) => s.name ?? s.uses ?? s.run);
-    // the saved plan is applied by the pipeline's apply (terraform apply plan.tfplan), never cdktf deploy
-    for (const job of [jobs.infrastructure, jobs.workloads]) {
-      expect(names(job)).toContain("Apply the saved plan");
-      expect(JSON.stringify(job.steps)).not.toContain("cdktf deploy");
-    }
-    const infrastructure = names(jobs.infrastructure);
-    expect(infrastructure.indexOf("Pre-deployment backup")).toBeLessThan(
-      infrastructure.indexOf("Apply the saved plan"),
+  test("an environment: backup, infrastructure, workloads, releases, in that order; any failure notifies", () => {
+    const deploy = workflow("deploy-environment.yml").jobs.deploy;
+    expect(needs(deploy)).toEqual(["describe"]);
+    const names: string[] = deploy.steps.map((s: Job) => s.name ?? s.uses ?? s.run);
+    const order = [
+      "Pre-deployment backup",
+      "Apply the infrastructure's saved plan",
+      "Plan the workloads (saved, then applied exactly)",
+      "Apply the workloads' saved plan",
+      "Release every app whose version changed",
+      "Verify every app (health and smoke gates)",
+      "Push the release tool's commits to main",
+      "Notify the environment's channels of the failure",
+    ];
+    expect(order.map((n) => names.indexOf(n))).toEqual(
+      [...order.map((n) => names.indexOf(n))].sort((a, b) => a - b),
     );
-    for (const name of ["infrastructure", "workloads", "releases", "notify"])
-      expect(jobs[name].env).toEqual({ PLATFORM_ASSUME_DEPLOY_ROLE: "0" });
+    expect(order.every((n) => names.includes(n))).toBe(true);
+    expect(deploy.steps.find((s: Job) => s.name === order[7]).if).toBe("failure()");
+    // the saved plan is applied by the pipeline's apply (terraform apply plan.tfplan), never cdktf deploy
+    expect(JSON.stringify(deploy.steps)).not.toContain("cdktf deploy");
+    expect(deploy.env.PLATFORM_ASSUME_DEPLOY_ROLE).toBe("0");
+    // fresh credentials before the releases: a chained session lasts at most an hour
+    const chains = deploy.steps.filter((s: Job) => s.with?.["role-chaining"] === true);
+    expect(chains).toHaveLength(2);
   });
 
   test("the image build scans before it pushes, and fails on critical vulnerabilities", () => {
