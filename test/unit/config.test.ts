@@ -172,6 +172,7 @@ describe("environment files", () => {
         // no runners (nor GitHub roles) without a deploy role to assume; the deployer reaches the API another way
         delete raw.pipeline;
         delete raw.github;
+        delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
         raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
       }),
     ).toEqual([
@@ -195,6 +196,7 @@ describe("environment files", () => {
         delete raw.deployRoleArn;
         delete raw.pipeline;
         delete raw.github;
+        delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
         raw.cluster.apiAccess = { securityGroupIds: ["sg-0123456789abcdef0"] };
       }),
     ).not.toThrow();

@@ -48,6 +48,7 @@ describe("InfrastructureStack providers and state", () => {
       delete raw.deployRoleArn;
       delete raw.pipeline;
       delete raw.github;
+      delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(json.provider!.aws[0].assume_role).toBeUndefined();
@@ -101,6 +102,7 @@ describe("InfrastructureStack providers and state", () => {
       delete raw.deployRoleArn;
       delete raw.pipeline;
       delete raw.github;
+      delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(Object.values(json.resource!.aws_eks_access_entry).map((e) => e.principal_arn)).toEqual([

@@ -89,7 +89,10 @@ describe("describeEnvironment", () => {
   test("fails without a github section, naming the file", () => {
     expect(() =>
       describeEnvironment(
-        environment("dev", (raw) => delete raw.github),
+        environment("dev", (raw: any) => {
+          delete raw.github;
+          delete raw.apps.web.imageRepository;
+        }),
         "environments/dev.yaml",
       ),
     ).toThrow(

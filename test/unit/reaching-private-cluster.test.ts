@@ -91,6 +91,7 @@ describe("a network path from the pipeline to the cluster", () => {
       problemsFor((raw) => {
         delete raw.deployRoleArn;
         delete raw.github; // the github section's own need for a deploy role is tested with it
+        delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
       }),
     ).toEqual([
       "prod.yaml: deployRoleArn: received nothing; expected the IAM role the runners assume to deploy (the runners' own role may only assume it)",

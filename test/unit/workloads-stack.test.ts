@@ -69,6 +69,7 @@ describe("WorkloadsStack providers", () => {
       delete raw.deployRoleArn;
       delete raw.pipeline;
       delete raw.github;
+      delete raw.apps.web.imageRepository; // its push role needs the github section's OIDC provider
       raw.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
     });
     expect(
