@@ -1,4 +1,4 @@
-/** Two projects: fast unit/synth tests, and the slower offline Terraform suite. */
+/** Three projects: fast unit/synth tests, the package's consumer tests, and the slower offline Terraform suite. */
 const transform = {
   "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }],
 };
@@ -9,6 +9,13 @@ module.exports = {
     {
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      transform,
+      testEnvironment: "node",
+    },
+    {
+      // the packed tarball in fresh consumer projects (npm pack builds dist/ with tsc)
+      displayName: "package",
+      testMatch: ["<rootDir>/test/package/**/*.test.ts"],
       transform,
       testEnvironment: "node",
     },

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import type { App } from "cdktf";
-import { version } from "../package.json";
+import { PLATFORM_VERSION } from "../version";
 import { EnvironmentConfigError } from "../config/load";
 import { ValidationError } from "../constructs/private/validation";
 import type { PolicyResult } from "../policy/check";
@@ -32,7 +32,7 @@ export function synthesizeAndReport(app: App, policyReport?: string): PolicyResu
   const report = policyReport ?? (process.env.PLATFORM_POLICY_REPORT || undefined);
   if (report) {
     writeFileSync(report, policyJson(policy));
-    writeFileSync(sarifPath(report), policySarif(policy, { version }));
+    writeFileSync(sarifPath(report), policySarif(policy, { version: PLATFORM_VERSION }));
   }
   if (policy.findings.length > 0 || policy.unusedSuppressions.length > 0)
     process.stderr.write(`${formatPolicyReport(policy)}\n`);
