@@ -12,10 +12,14 @@ const { join } = require("node:path");
 const root = join(__dirname, "..");
 const started = Date.now();
 rmSync(join(root, "dist"), { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-  cwd: root,
-  stdio: ["ignore", 2, 2], // npm pack --json owns stdout
-});
+const tsc = spawnSync(
+  process.execPath,
+  [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+  {
+    cwd: root,
+    stdio: ["ignore", 2, 2], // npm pack --json owns stdout
+  },
+);
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 for (const dir of ["constructs/functions", "constructs/post-renderers"]) {
   mkdirSync(join(root, "dist", dir), { recursive: true });
