@@ -1,4 +1,4 @@
-// The cdktf app (cdktf.json runs it with tsx: transpile only, no type-check).
+// The cdktf app: cdktf.json runs it precompiled (node bin/synth.cjs --main: swc, no type-check).
 import { runMain } from "./stacks/run";
 
 runMain();

@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: how long the main job takes and how much memory it needs.
  *
- * - synth: `scripts/synth.ts` for every environment file (fresh process each run: module loading
+ * - synth: before (`tsx scripts/synth.ts`) and after (`node bin/synth.cjs`, what `npm run synth`
+ *   runs: fresh, after a source edit, from scratch), fresh process each run (module loading
  *   included, as a user sees it), wall time and peak RSS, median of N runs;
+ * - scale: generated folders of 3 environments with 1 to 200 apps, and 3 to 30 environments;
  * - the policy pack's own time over the resolved stacks (bench/policy-pass.ts);
  * - import cost of a provider's barrel versus the deep imports we use (why lint forbids barrels).
  *
@@ -10,16 +12,21 @@
  * Usage: npm run bench [-- <runs>]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { scaledEnvironments } from "./scale";
 
 const root = resolve(__dirname, "..");
 const runs = Number(process.argv[2] ?? 5);
 const tsx = join(root, "node_modules/tsx/dist/cli.mjs");
 
 /** Runs a node command with GNU time's peak RSS when available, else wall time only. */
-function measure(args: string[], cwd: string): { seconds: number; peakMb?: number } {
+function measure(
+  args: string[],
+  cwd: string,
+  environmentDirectory = join(root, "environments"),
+): { seconds: number; peakMb?: number } {
   const started = process.hrtime.bigint();
   const timeBinary = spawnSync("sh", ["-c", "command -v /usr/bin/time"], {
     encoding: "utf8",
@@ -28,12 +35,12 @@ function measure(args: string[], cwd: string): { seconds: number; peakMb?: numbe
     ? spawnSync(timeBinary, ["-f", "%M", process.execPath, ...args], {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, PLATFORM_ENV_DIR: join(root, "environments") },
+        env: { ...process.env, PLATFORM_ENV_DIR: environmentDirectory },
       })
     : spawnSync(process.execPath, args, {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, PLATFORM_ENV_DIR: join(root, "environments") },
+        env: { ...process.env, PLATFORM_ENV_DIR: environmentDirectory },
       });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
@@ -55,10 +62,35 @@ function report(label: string, samples: { seconds: number; peakMb?: number }[]):
   );
 }
 
-const synthSamples = Array.from({ length: runs }, () =>
-  measure([tsx, join(root, "scripts/synth.ts")], mkdtempSync(join(tmpdir(), "bench-synth-"))),
+const fresh = () => mkdtempSync(join(tmpdir(), "bench-synth-"));
+const synth = join(root, "bin/synth.cjs");
+// before: the program through tsx (transpiled in memory on every run), as npm run synth was
+report(
+  "before: tsx scripts/synth.ts",
+  Array.from({ length: runs }, () => measure([tsx, join(root, "scripts/synth.ts")], fresh())),
 );
-report("npm run synth (3 environments, 6 stacks)", synthSamples);
+// after: npm run synth = node bin/synth.cjs (precompiled, rebuilt only where sources changed)
+measure([synth], fresh()); // make .build/synth fresh first
+report(
+  "npm run synth (node bin/synth.cjs)",
+  Array.from({ length: runs }, () => measure([synth], fresh())),
+);
+const edited = join(root, "scripts/lib/summary.ts");
+report(
+  "npm run synth after a source edit (1 rebuilt)",
+  Array.from({ length: runs }, () => {
+    const now = new Date();
+    utimesSync(edited, now, now);
+    return measure([synth], fresh());
+  }),
+);
+report(
+  "npm run synth from scratch (.build removed)",
+  Array.from({ length: Math.min(runs, 3) }, () => {
+    rmSync(join(root, ".build/synth"), { recursive: true, force: true });
+    return measure([synth], fresh());
+  }),
+);
 
 // the policy pack's share of that: the rule pack over the resolved stacks, in process
 const policy = spawnSync(process.execPath, [tsx, join(root, "bench/policy-pass.ts")], {
@@ -68,6 +100,26 @@ const policy = spawnSync(process.execPath, [tsx, join(root, "bench/policy-pass.t
 });
 if (policy.status !== 0) throw new Error(`bench/policy-pass.ts failed:\n${policy.stderr}`);
 process.stdout.write(`${"policy pack inside synth".padEnd(46)} ${policy.stdout.trim()}\n`);
+
+// scale: generated environment folders, one run each (time and peak memory grow with the size)
+process.stdout.write("\nscale (node bin/synth.cjs, one run each)\n");
+const sizes: [number, number][] = [
+  [3, 1],
+  [3, 10],
+  [3, 100],
+  [3, 200],
+  [10, 10],
+  [30, 10],
+];
+for (const [environments, apps] of sizes) {
+  const dir = scaledEnvironments(root, environments, apps);
+  const sample = measure([synth], fresh(), dir);
+  const perApp = (sample.seconds * 1000) / (environments * apps);
+  process.stdout.write(
+    `  ${String(environments).padStart(2)} environments x ${String(apps).padStart(3)} apps  ${sample.seconds.toFixed(2).padStart(6)} s  ${sample.peakMb?.toFixed(0).padStart(5) ?? "    ?"} MB  (${perApp.toFixed(1)} ms per app)\n`,
+  );
+}
+process.stdout.write("\n");
 
 const deep = `require("@cdktf/provider-aws/lib/vpc"); require("@cdktf/provider-aws/lib/eks-cluster");`;
 const barrel = `require("@cdktf/provider-aws");`;

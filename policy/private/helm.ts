@@ -20,9 +20,14 @@ export function valuesDocuments(release: PolicyResource): unknown[] {
   for (const text of Array.isArray(release.config.values) ? release.config.values : []) {
     if (typeof text !== "string") continue;
     try {
-      documents.push(parse(text));
+      // our constructs render values as JSON (a YAML subset): JSON.parse is many times faster
+      documents.push(JSON.parse(text));
     } catch {
-      // a values document with Terraform expressions that do not parse as YAML: not inspected
+      try {
+        documents.push(parse(text));
+      } catch {
+        // a values document with Terraform expressions that do not parse as YAML: not inspected
+      }
     }
   }
   parsed.set(release, documents);

@@ -4,18 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENVIRONMENTS_DIR, REPO_ROOT, environmentFolder, rawEnvironment } from "../helpers";
 
-/** Runs `npm run synth` (scripts/synth.ts) in a fresh working directory. */
+/** Runs `npm run synth` (bin/synth.cjs: scripts/synth.ts, precompiled) in a fresh working directory. */
 function runSynth(envDir: string, extraEnv: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), "platform-synth-"));
-  const result = spawnSync(
-    process.execPath,
-    [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, "scripts/synth.ts")],
-    {
-      cwd,
-      env: { ...process.env, PLATFORM_ENV_DIR: envDir, ...extraEnv },
-      encoding: "utf8",
-    },
-  );
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, "bin/synth.cjs")], {
+    cwd,
+    env: { ...process.env, PLATFORM_ENV_DIR: envDir, ...extraEnv },
+    encoding: "utf8",
+  });
   return { ...result, cwd };
 }
 

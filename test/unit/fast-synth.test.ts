@@ -1,0 +1,97 @@
+/**
+ * bin/synth.cjs, the synth command's fast path: it keeps `.build/synth/` (the program transpiled by
+ * swc) fresh by itself, rebuilding exactly the sources that changed, and runs plain node on it.
+ * Tested on a copy of the program, so editing a source does not touch the repository.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ENVIRONMENTS_DIR, REPO_ROOT } from "../helpers";
+
+const PROGRAM = [
+  "bin",
+  "main.ts",
+  "version.ts",
+  "config",
+  "constructs",
+  "policy",
+  "stacks",
+  "scripts",
+];
+
+function copyOfProgram(): string {
+  const dir = mkdtempSync(join(tmpdir(), "fast-synth-"));
+  for (const entry of PROGRAM)
+    cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+function synth(dir: string, args: string[] = []) {
+  const cwd = mkdtempSync(join(tmpdir(), "fast-synth-run-"));
+  return spawnSync(process.execPath, [join(dir, "bin/synth.cjs"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      PLATFORM_ENV_DIR: ENVIRONMENTS_DIR,
+      PLATFORM_OFFLINE: "1",
+      PLATFORM_SYNTH_VERBOSE: "1",
+    },
+  });
+}
+
+test("builds everything once, then nothing; an edited source is rebuilt alone and takes effect; a removed one loses its output", () => {
+  const dir = copyOfProgram();
+  const first = synth(dir);
+  expect(first.status).toBe(0);
+  expect(first.stderr).toMatch(/^synth: rebuilt \d{3} files\n$/);
+  expect(first.stdout).toContain("Synthesized 6 stacks for 3 environments (offline plan mode)");
+
+  const second = synth(dir);
+  expect(second.status).toBe(0);
+  expect(second.stderr).toBe("");
+
+  const summary = join(dir, "scripts/lib/summary.ts");
+  writeFileSync(
+    summary,
+    readFileSync(summary, "utf8").replace("resources in", "resources (edited) in"),
+  );
+  const third = synth(dir);
+  expect(third.stderr).toBe("synth: rebuilt 1 files\n");
+  expect(third.stdout).toMatch(/^prod-infrastructure: \d+ resources \(edited\) in \d+ types/m);
+
+  writeFileSync(join(dir, "scripts/lib/unused.ts"), "export const unused = 1;\n");
+  synth(dir);
+  expect(existsSync(join(dir, ".build/synth/scripts/lib/unused.js"))).toBe(true);
+  rmSync(join(dir, "scripts/lib/unused.ts"));
+  expect(synth(dir).status).toBe(0);
+  expect(existsSync(join(dir, ".build/synth/scripts/lib/unused.js"))).toBe(false);
+}, 120_000);
+
+test("--main runs main.ts (cdktf.json's app): the same stacks, for cdktf's own CLI", () => {
+  const dir = copyOfProgram();
+  const result = synth(dir, ["--main"]);
+  expect(result.status).toBe(0);
+  expect(JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8")).app).toBe(
+    "node bin/synth.cjs --main",
+  );
+}, 120_000);
+
+test("a source that does not parse stops with its name and writes no stack", () => {
+  const dir = copyOfProgram();
+  writeFileSync(join(dir, "stacks/settings.ts"), "export const broken = ;\n");
+  const result = synth(dir);
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/^stacks\/settings\.ts: /);
+  expect(result.stdout).toBe("");
+}, 120_000);
