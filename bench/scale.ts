@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- edits YAML data of arbitrary shape */
 export function scaledEnvironments(root: string, environments: number, apps: number): string {
   const dir = mkdtempSync(join(tmpdir(), `bench-scale-${environments}x${apps}-`));
   const template = parse(readFileSync(join(root, "environments/dev.yaml"), "utf8")) as Record<
