@@ -19,7 +19,7 @@ export const noProviderBarrel = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", ".build/", "coverage/", "dist/"] },
+  { ignores: ["node_modules/", "cdktf.out/", ".build/", "coverage/", "dist/", "docs/api/"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -402,5 +402,6 @@ export const environmentSchema = z
 
 /** A validated environment file. */
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/** One app of an environment file (`apps.<name>`), validated. */
 export type AppConfig = EnvironmentConfig["apps"][string];
 export type NodeGroupConfig = EnvironmentConfig["cluster"]["nodeGroups"][string];

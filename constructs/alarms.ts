@@ -53,6 +53,7 @@ export interface IDistributionMetrics {
   readonly distributionId: string;
 }
 
+/** Props of {@link Alarms}. */
 export interface AlarmsProps {
   /** Account and region of the alarm topic and the database alarms. */
   readonly environment: AwsEnvironment;

@@ -220,6 +220,7 @@ export const releaseInstanceColourSelector: ColourSelectorFunction = (_colour, r
   "app.kubernetes.io/instance": releaseName,
 });
 
+/** Props of {@link BlueGreenRelease}. */
 export interface BlueGreenReleaseProps {
   /** App name (the key under `apps` in the environment file): a DNS-1035 label of at most 47 characters. */
   readonly name: string;

@@ -7,6 +7,7 @@ import type { IKubernetesCluster } from "./types";
 /** A security group id such as sg-0123456789abcdef0 (8 or 17 hex digits). */
 const SECURITY_GROUP_ID = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
+/** Props of {@link ClusterApiAccess}. */
 export interface ClusterApiAccessProps {
   /** The cluster whose API endpoint is opened (its EKS cluster security group gets the rules). */
   readonly cluster: IKubernetesCluster;

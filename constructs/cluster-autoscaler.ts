@@ -59,6 +59,7 @@ export const CLUSTER_AUTOSCALER_ARGS = {
   "skip-nodes-with-local-storage": false,
 } as const;
 
+/** Props of {@link ClusterAutoscaler}. */
 export interface ClusterAutoscalerProps {
   /** Name of the EKS cluster: node groups are discovered by their ASG tags `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<name>`. */
   readonly clusterName: string;

@@ -9,6 +9,7 @@ import { EncryptionKey } from "./encryption-key";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { type AwsEnvironment, type Tier } from "./types";
 
+/** Props of {@link ContainerRegistry}. */
 export interface ContainerRegistryProps {
   /** Account and region of the repositories. */
   readonly environment: AwsEnvironment;

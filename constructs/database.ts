@@ -33,6 +33,7 @@ export const DATABASE_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 /** A log type the instance exports. */
 export type DatabaseLogExport = (typeof DATABASE_LOG_EXPORTS)[number];
 
+/** Props of {@link Database}. */
 export interface DatabaseProps {
   /** Account and region of the database (the KMS key policy and IAM ARNs name them). */
   readonly environment: AwsEnvironment;

@@ -12,6 +12,7 @@ import type { DnsZone } from "./types";
 /** TTL of the validation CNAMEs: short, so a re-issued certificate validates quickly. */
 export const VALIDATION_RECORD_TTL_SECONDS = 60;
 
+/** Props of {@link DnsValidatedCertificate}. */
 export interface DnsValidatedCertificateProps {
   /**
    * Names the certificate covers, the first one as its subject and every one as a subject

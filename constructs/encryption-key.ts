@@ -5,6 +5,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { policyJson, type PolicyStatement } from "./private/iam";
 import { partitionOf, type AwsEnvironment } from "./types";
 
+/** Props of {@link EncryptionKey}. */
 export interface EncryptionKeyProps {
   /** Account and region the key lives in (the key policy names the account). */
   readonly environment: AwsEnvironment;

@@ -26,6 +26,7 @@ export type ExternalDnsPolicy = "upsert-only" | "sync";
 /** A TXT registry owner id: written into every TXT ownership record, so no `,`, `=` or quotes. */
 const TXT_OWNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** Props of {@link ExternalDns}. */
 export interface ExternalDnsProps {
   /**
    * Route 53 hosted zones ExternalDNS may write: their domains become its domain filters and

@@ -34,6 +34,7 @@ export interface GithubDeployTarget {
   readonly refs: readonly string[];
 }
 
+/** Props of {@link GithubDeployRoles}. */
 export interface GithubDeployRolesProps {
   /** Account and region of the roles. */
   readonly environment: AwsEnvironment;

@@ -55,6 +55,7 @@ export interface NodeGroupOptions {
 
 /** EKS managed add-ons the cluster installs. */
 export const MANAGED_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"] as const;
+/** An EKS managed add-on the cluster installs (`addonVersions` may pin its version). */
 export type ManagedAddon = (typeof MANAGED_ADDONS)[number];
 
 /**
@@ -91,6 +92,7 @@ export const CONTROL_PLANE_LOG_TYPES = [
   "scheduler",
 ] as const;
 
+/** Props of {@link KubernetesCluster}. */
 export interface KubernetesClusterProps {
   /** Account and region of the cluster. */
   readonly environment: AwsEnvironment;

@@ -11,6 +11,7 @@
  * support has ended (synthesis warns about an environment on a version past its standard support).
  */
 import type { ProblemList } from "./private/validation";
+/** The Kubernetes minors EKS still creates clusters with, and their standard and extended support end dates. */
 export const EKS_KUBERNETES_VERSIONS = {
   "1.32": {
     released: "2025-01-23",

@@ -40,6 +40,7 @@ export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = {
   name: "aws-load-balancer-controller",
 } as const;
 
+/** Props of {@link LoadBalancerController}. */
 export interface LoadBalancerControllerProps {
   /** Name of the EKS cluster (the controller tags and discovers its AWS resources by it). */
   readonly clusterName: string;

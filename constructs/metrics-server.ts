@@ -7,6 +7,7 @@ import { suppressPolicy } from "../policy/suppressions";
 /** The pinned chart: 3.13.0 installs metrics-server v0.8.0. */
 export const METRICS_SERVER_CHART_VERSION = "3.13.0";
 
+/** Props of {@link MetricsServer}. */
 export interface MetricsServerProps {
   /** Chart version (exact). @default "3.13.0" */
   readonly chartVersion?: string;

@@ -69,6 +69,7 @@ type Severity = (typeof SEVERITIES)[number];
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** Props of {@link Monitoring}. */
 export interface MonitoringProps {
   /** Receivers of critical and warning alerts. */
   readonly receivers: AlertReceivers;

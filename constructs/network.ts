@@ -33,8 +33,10 @@ export type { SubnetPrefixLengths, SubnetTier } from "./private/subnet-layout";
 
 /** Interface endpoints the network can create (the service part of `com.amazonaws.<region>.<service>`). */
 export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "sts", "logs"] as const;
+/** An AWS service the network can reach through an interface VPC endpoint instead of the NAT. */
 export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[number];
 
+/** Props of {@link Network}. */
 export interface NetworkProps {
   /** Account and region of the VPC. */
   readonly environment: AwsEnvironment;

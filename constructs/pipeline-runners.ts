@@ -32,6 +32,7 @@ export const RUNNER_COMPUTE_TYPES = [
   "BUILD_GENERAL1_MEDIUM",
   "BUILD_GENERAL1_LARGE",
 ] as const;
+/** A CodeBuild compute type the runners can use. */
 export type RunnerComputeType = (typeof RUNNER_COMPUTE_TYPES)[number];
 
 /** The pinned CodeBuild managed image of the runners (Amazon Linux 2023, x86_64). */
@@ -40,6 +41,7 @@ export const RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 /** The webhook event that starts a runner: GitHub queued a workflow job. */
 export const RUNNER_WEBHOOK_EVENT = "WORKFLOW_JOB_QUEUED";
 
+/** Props of {@link PipelineRunners}. */
 export interface PipelineRunnersProps {
   /** Account and region of the runners. */
   readonly environment: AwsEnvironment;

@@ -51,6 +51,7 @@ export const ERROR_CACHING_MIN_TTL_SECONDS = 60;
 /** An S3 object key usable as a CloudFront error page path (after a leading "/"). */
 const ERROR_DOCUMENT_KEY = /^[^/\s?#][^\s?#]{0,1023}$/;
 
+/** Props of {@link StaticSite}. */
 export interface StaticSiteProps {
   /** Account and region of the buckets and keys (the distribution itself is global). */
   readonly environment: AwsEnvironment;

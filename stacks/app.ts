@@ -6,6 +6,7 @@ import { todayUtc } from "../constructs/kubernetes-versions";
 import { InfrastructureStack } from "./infrastructure-stack";
 import { WorkloadsStack } from "./workloads-stack";
 
+/** Options of {@link buildApp}: where the environment files are, where to write, and the run mode. */
 export interface PlatformAppOptions {
   /** Folder of environment files. @default PLATFORM_ENV_DIR, else `environments/` */
   readonly environmentDirectory?: string;

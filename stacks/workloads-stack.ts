@@ -13,6 +13,7 @@ import { kubernetesProviders } from "./kubernetes-providers";
 import { setPolicyTier } from "../policy/suppressions";
 import { configureBackend, type PlatformStackProps } from "./settings";
 
+/** Props of {@link WorkloadsStack}: the environment and its infrastructure stack. */
 export interface WorkloadsStackProps extends PlatformStackProps {
   /** The environment's infrastructure stack: its cluster, network and roles are referenced across stacks. */
   readonly infrastructure: InfrastructureStack;

@@ -2,6 +2,7 @@
 
 export type Condition = Record<string, Record<string, string | string[]>>;
 
+/** One IAM policy statement, as the constructs write them. */
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";

@@ -3,6 +3,7 @@ import type { Problem } from "./validation";
 
 /** The three subnet tiers of the network, in carving order (largest first). */
 export const SUBNET_TIERS = ["private", "public", "database"] as const;
+/** The three subnet tiers of a network: public, private (nodes) and database. */
 export type SubnetTier = (typeof SUBNET_TIERS)[number];
 
 /** Prefix length of each subnet tier; every AZ gets one subnet of this size per tier. */
