@@ -17,7 +17,10 @@ import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
 import { validateClusterApiAccessProps } from "../constructs/cluster-api-access";
-import { validateGithubDeployRolesProps } from "../constructs/github-deploy-roles";
+import {
+  GITHUB_REPOSITORY,
+  validateGithubDeployRolesProps,
+} from "../constructs/github-deploy-roles";
 import { isHostName } from "../constructs/private/static-site-names";
 import { HOST_NAME } from "../constructs/private/patterns";
 import type { Problem } from "../constructs/private/validation";
@@ -125,7 +128,7 @@ export function crossFieldProblems(
       });
     }
     if (app.imageRepository !== undefined) {
-      if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(app.imageRepository))
+      if (!GITHUB_REPOSITORY.test(app.imageRepository))
         add(
           `apps.${name}.imageRepository`,
           app.imageRepository,

@@ -3,7 +3,7 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER } from "./github-deploy-roles";
+import { GITHUB_REPOSITORY, githubTrustPolicy } from "./github-deploy-roles";
 import { MAX_ROLE_NAME_LENGTH, policyJson } from "./private/iam";
 import { EncryptionKey } from "./encryption-key";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
@@ -68,7 +68,7 @@ export function validateContainerRegistryProps(
     );
     p.checkValue(
       github,
-      (v) => /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(v),
+      (v) => GITHUB_REPOSITORY.test(v),
       `pushers.${repository}`,
       "a GitHub repository as owner/name, e.g. example-org/web",
     );
@@ -160,22 +160,10 @@ export class ContainerRegistry extends Construct {
         const role = new IamRole(this, `repository-${name}-push-role`, {
           name: `${prefix}-push-${name}`,
           description: `GitHub Actions of ${github} pushing images to ${prefix}/${name}`,
-          assumeRolePolicy: policyJson([
-            {
-              Effect: "Allow",
-              Principal: { Federated: props.githubOidcProviderArn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: { [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE },
-                // GitHub's default subject of a job without an environment: main, or a tag
-                StringLike: {
-                  [`${GITHUB_OIDC_ISSUER}:sub`]: [
-                    `repo:${github}:ref:refs/heads/main`,
-                    `repo:${github}:ref:refs/tags/*`,
-                  ],
-                },
-              },
-            },
+          // GitHub's default subject of a job without an environment: main, or a tag
+          assumeRolePolicy: githubTrustPolicy(props.githubOidcProviderArn, [
+            `repo:${github}:ref:refs/heads/main`,
+            `repo:${github}:ref:refs/tags/*`,
           ]),
         });
         new IamRolePolicy(this, `repository-${name}-push-policy`, {

@@ -79,7 +79,8 @@ export type GithubDeployRolesValidationInput = Omit<
   "environment" | "cluster"
 >;
 
-const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+/** A GitHub repository as `owner/name`. */
+export const GITHUB_REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const REF = /^refs\/(heads|tags)\/[A-Za-z0-9._\-/*]+$/;
 const OIDC_PROVIDER_ARN =
   /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
@@ -89,7 +90,7 @@ export function validateGithubDeployRolesProps(props: GithubDeployRolesValidatio
   const p = new ProblemList();
   p.checkValue(
     props.repository,
-    (v) => REPOSITORY.test(v),
+    (v) => GITHUB_REPOSITORY.test(v),
     "repository",
     "a GitHub repository as owner/name, e.g. example-org/platform",
   );
@@ -141,6 +142,24 @@ export function validateGithubDeployRolesProps(props: GithubDeployRolesValidatio
     "whole seconds from 3600 to 43200",
   );
   return [...p.problems];
+}
+
+/**
+ * A trust policy for GitHub Actions' OIDC tokens: the audience pinned to STS, the subject to one
+ * of `subjects` (IAM StringLike patterns).
+ */
+export function githubTrustPolicy(oidcProviderArn: string, subjects: readonly string[]): string {
+  return policyJson([
+    {
+      Effect: "Allow",
+      Principal: { Federated: oidcProviderArn },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringEquals: { [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE },
+        StringLike: { [`${GITHUB_OIDC_ISSUER}:sub`]: [...subjects] },
+      },
+    },
+  ]);
 }
 
 /** The OIDC subjects of a context for the {@link GITHUB_SUBJECT_CLAIM_KEYS} template. */
@@ -204,17 +223,7 @@ export class GithubDeployRoles extends Construct {
       deploy: githubSubjects(repo, `environment:${props.deploy.environment}`, props.deploy.refs),
     };
     const trust = (subjects: readonly string[]) =>
-      policyJson([
-        {
-          Effect: "Allow",
-          Principal: { Federated: this.oidcProviderArn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE },
-            StringLike: { [`${GITHUB_OIDC_ISSUER}:sub`]: [...subjects] },
-          },
-        },
-      ]);
+      githubTrustPolicy(this.oidcProviderArn, subjects);
     const maxSessionDuration = props.maxSessionSeconds ?? 3600;
 
     const bucket = `arn:${partition}:s3:::${props.stateBucket}`;

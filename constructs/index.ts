@@ -169,6 +169,8 @@ export {
   GithubDeployRoles,
   validateGithubDeployRolesProps,
   githubSubjects,
+  githubTrustPolicy,
+  GITHUB_REPOSITORY,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_ISSUER,
   GITHUB_SUBJECT_CLAIM_KEYS,

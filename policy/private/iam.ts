@@ -110,6 +110,14 @@ export function statementsOf(value: unknown, context: RuleContext): Statement[] 
   }
 }
 
+/** Whether a statement denies requests not sent over TLS (`Bool aws:SecureTransport "false"`). */
+export function deniesInsecureTransport(statement: Statement): boolean {
+  return (
+    statement.effect === "Deny" &&
+    (statement.conditions.Bool?.["aws:SecureTransport"] ?? []).includes("false")
+  );
+}
+
 /** Whether a statement has any condition. */
 export function hasConditions(statement: Statement): boolean {
   return Object.values(statement.conditions).some((keys) => Object.keys(keys).length > 0);

@@ -1,5 +1,5 @@
 import { resourceRule } from "../rule";
-import { statementsOf } from "../private/iam";
+import { deniesInsecureTransport, statementsOf } from "../private/iam";
 
 export const s3BucketTlsOnly = resourceRule({
   id: "s3-bucket-tls-only",
@@ -13,11 +13,7 @@ export const s3BucketTlsOnly = resourceRule({
   check(bucket, context) {
     const policies = context.referencing("aws_s3_bucket_policy", "bucket", bucket);
     const denies = policies.some((p) =>
-      statementsOf(p.config.policy, context).some(
-        (s) =>
-          s.effect === "Deny" &&
-          (s.conditions.Bool?.["aws:SecureTransport"] ?? []).includes("false"),
-      ),
+      statementsOf(p.config.policy, context).some(deniesInsecureTransport),
     );
     if (!denies)
       return policies.length === 0

@@ -1,5 +1,5 @@
 import { resourceRule } from "../rule";
-import { statementsOf } from "../private/iam";
+import { deniesInsecureTransport, statementsOf } from "../private/iam";
 
 export const snsTopicTlsOnly = resourceRule({
   id: "sns-topic-tls-only",
@@ -17,11 +17,7 @@ export const snsTopicTlsOnly = resourceRule({
       ...context.referencing("aws_sns_topic_policy", "arn", topic).map((p) => p.config.policy),
     ].filter((document) => document !== undefined);
     const denies = documents.some((document) =>
-      statementsOf(document, context).some(
-        (s) =>
-          s.effect === "Deny" &&
-          (s.conditions.Bool?.["aws:SecureTransport"] ?? []).includes("false"),
-      ),
+      statementsOf(document, context).some(deniesInsecureTransport),
     );
     if (!denies)
       return documents.length === 0
