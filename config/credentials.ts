@@ -5,7 +5,13 @@
  * already hold the deploy role (chained by configure-aws-credentials), so nothing is assumed twice.
  */
 export function assumeDeployRoleFromEnvironment(): boolean {
-  return !["0", "false", "no"].includes(
-    (process.env.PLATFORM_ASSUME_DEPLOY_ROLE ?? "").toLowerCase(),
-  );
+  return environmentFlag("PLATFORM_ASSUME_DEPLOY_ROLE", true);
+}
+
+/** A yes/no environment variable: 1/true/yes or 0/false/no (any case); unset or other: `fallback`. */
+export function environmentFlag(name: string, fallback: boolean): boolean {
+  const value = (process.env[name] ?? "").toLowerCase();
+  if (["1", "true", "yes"].includes(value)) return true;
+  if (["0", "false", "no"].includes(value)) return false;
+  return fallback;
 }

@@ -124,11 +124,13 @@ export function checkStack(
 ): PolicyResult {
   const tier = options.tier ?? policyTierOf(stack);
   const rules = (options.rules ?? RULES).filter((r) => appliesTo(r, tier));
+  // one walk of the construct tree: construct paths of the resources, and the suppressions
+  const nodes = stack.node.findAll();
   const paths = new Map<string, string>();
-  for (const node of stack.node.findAll())
+  for (const node of nodes)
     if (TerraformElement.isTerraformElement(node)) paths.set(node.friendlyUniqueId, node.node.path);
   const context = ruleContext(stack.node.id, document, tier, paths);
-  const suppressions = suppressionsWithin(stack);
+  const suppressions = suppressionsWithin(stack, nodes);
   const used = new Set<RecordedSuppression>();
   const findings: PolicyFinding[] = [];
   const suppressed: SuppressedFinding[] = [];

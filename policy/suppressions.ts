@@ -74,11 +74,17 @@ export function policyTierOf(scope: IConstruct): PolicyTier {
   return "production";
 }
 
-/** Every suppression that applies within a stack: on its ancestors and on constructs below it. */
-export function suppressionsWithin(stack: IConstruct): RecordedSuppression[] {
+/**
+ * Every suppression that applies within a stack: on its ancestors and on constructs below it
+ * (`nodes`: the stack's constructs, when the caller has walked them already).
+ */
+export function suppressionsWithin(
+  stack: IConstruct,
+  nodes: readonly IConstruct[] = stack.node.findAll(),
+): RecordedSuppression[] {
   const found: RecordedSuppression[] = [];
   const ancestors = stack.node.scopes.slice(0, -1);
-  for (const node of [...ancestors, ...stack.node.findAll()]) {
+  for (const node of [...ancestors, ...nodes]) {
     for (const entry of node.node.metadata) {
       if (entry.type !== SUPPRESSIONS_METADATA) continue;
       const data = entry.data as PolicySuppression;

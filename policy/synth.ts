@@ -36,6 +36,7 @@ function replace(source: string, target: string): void {
  */
 export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): PolicySynthResult {
   const stacks = app.node.findAll().filter(TerraformStack.isStack);
+  // each stack's JSON, captured as cdktf's synthesizer produces it (the method is put back after)
   const documents = new Map<TerraformStack, StackDocument>();
   for (const stack of stacks) {
     const toTerraform = stack.toTerraform.bind(stack);
@@ -45,6 +46,8 @@ export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): Poli
       return document;
     };
   }
+  const restore = () =>
+    stacks.forEach((stack) => delete (stack as Partial<TerraformStack>).toTerraform);
   mkdirSync(app.outdir, { recursive: true });
   const staging = mkdtempSync(join(app.outdir, ".synth-"));
   try {
@@ -74,6 +77,7 @@ export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): Poli
     app.manifest.writeToFile();
     return { ...result, written: true };
   } finally {
+    restore();
     rmSync(staging, { recursive: true, force: true });
   }
 }

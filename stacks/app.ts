@@ -1,5 +1,5 @@
 import { App } from "cdktf";
-import { assumeDeployRoleFromEnvironment } from "../config/credentials";
+import { assumeDeployRoleFromEnvironment, environmentFlag } from "../config/credentials";
 import { loadEnvironments, type LoadedEnvironment } from "../config/load";
 import { formatEnvironmentWarnings } from "../config/warnings";
 import { todayUtc } from "../constructs/kubernetes-versions";
@@ -25,7 +25,7 @@ export interface PlatformAppOptions {
 
 /** Whether `PLATFORM_OFFLINE` asks for offline plan mode. */
 export function offlineFromEnvironment(): boolean {
-  return ["1", "true", "yes"].includes((process.env.PLATFORM_OFFLINE ?? "").toLowerCase());
+  return environmentFlag("PLATFORM_OFFLINE", false);
 }
 
 /**
