@@ -183,6 +183,10 @@ const colour = z
       required_error:
         "this colour's own Helm values, {} for none (each colour pins its own; apps.<app>.values are only the default for the next colour started)",
     }),
+    // this colour's configuration (its ConfigMap <app>-<colour>-config); value rules: BlueGreenRelease
+    config: z.record(z.unknown()).optional(),
+    // the secrets (names under apps.<app>.secrets) this colour's pods get as environment variables
+    secrets: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -313,6 +317,32 @@ const app = z
       .strict()
       .optional(),
     values: z.record(z.unknown()).default({}),
+    // non-secret configuration, key -> string: what the next colour started gets (release start
+    // pins it in the colour's entry); value rules: BlueGreenRelease (validateBlueGreenReleaseProps)
+    config: z.record(z.unknown()).default({}),
+    // secrets from AWS Secrets Manager, by name only (never a value): ENV_NAME -> the secret
+    // <env>/<app>/... and, for a JSON secret, the key; value rules: AppSecrets
+    secrets: z
+      .record(z.object({ name: z.string(), key: z.string().optional() }).strict())
+      .default({}),
+    // a database of the environment's RDS instance with the roles <app>_migrator and <app>_app
+    database: z.object({ name: z.string() }).strict().optional(),
+    // the schema migration the release runs before the idle colour gets a new version
+    migrations: z
+      .object({
+        command: z
+          .array(z.string())
+          .min(1, "a command and its arguments, such as [npm, run, migrate]"),
+        // default: the app's image (values image.repository) at the version being released
+        image: z.string().optional(),
+        timeout: duration.default("15m"),
+        // the runbook's way back: undoes the expand migration (release prints it on a failure)
+        down: z.array(z.string()).min(1).optional(),
+        // release contract: the destructive steps, run once the old colour serves no traffic
+        contract: z.array(z.string()).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     podDisruptionBudget: z.boolean().optional(),
     podSecurityStandard: z.enum(["baseline", "restricted"]).optional(),
     autoscaling: z
