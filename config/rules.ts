@@ -2,6 +2,11 @@
  * Rules that relate several fields of one environment file. Where a construct validates the
  * same props, its exported validator is reused so the file and the construct say the same thing.
  */
+import {
+  DATABASE_ENVIRONMENT_KEYS,
+  databaseEntryProblems,
+  databaseRoles,
+} from "../constructs/private/database-access";
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
@@ -120,7 +125,17 @@ export function crossFieldProblems(
     problems.push(...dnsProblems(env, { name: env.name, region: env.region }, env.dns.zones));
   }
   for (const [name, app] of Object.entries(env.apps ?? {})) {
-    for (const p of validateBlueGreenReleaseProps({ ...app, name, tier })) {
+    const appProps = {
+      ...app,
+      name,
+      tier,
+      secretsFrom: { secretName: `${name}-secrets`, keys: Object.keys(app.secrets ?? {}) },
+      // the database connection's keys (values are known only in the workloads stack)
+      platformConfig: app.database
+        ? Object.fromEntries(DATABASE_ENVIRONMENT_KEYS.map((k) => [k, "..."]))
+        : undefined,
+    };
+    for (const p of validateBlueGreenReleaseProps(appProps)) {
       // the app's name is its key in the file
       problems.push({
         ...p,
@@ -140,6 +155,25 @@ export function crossFieldProblems(
           app.imageRepository,
           "a github section too: the push role is trusted through the account's GitHub OIDC provider (README, Pipeline)",
         );
+    }
+    if (app.database) {
+      problems.push(...databaseEntryProblems(app.database, `apps.${name}.database`));
+      const owner = Object.entries(env.apps ?? {}).find(
+        ([other, o]) => other !== name && o.database?.name === app.database?.name,
+      )?.[0];
+      if (owner !== undefined && owner < name)
+        add(
+          `apps.${name}.database.name`,
+          app.database.name,
+          `a database of this app's own (apps.${owner} uses ${app.database.name}; one owner role per database)`,
+        );
+    }
+    if (app.migrations && !app.database) {
+      add(
+        `apps.${name}.migrations`,
+        app.migrations.command,
+        `a database section too (apps.${name}.database: { name }): migrations run as the role ${databaseRoles(name).migrator} in that database`,
+      );
     }
     if (app.version !== undefined && !isPinnedVersion(app.version))
       add(

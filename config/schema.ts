@@ -7,6 +7,7 @@ import { z } from "zod";
 import { NAT_GATEWAY_MODES, TIERS } from "../constructs/types";
 import { KUBERNETES_SUPPORT_TYPES } from "../constructs/kubernetes-versions";
 import { AWS_REGION } from "../constructs/private/patterns";
+import type { AppConfiguration } from "../constructs/private/app-config";
 import { DURATION, DURATION_EXPECTED } from "./duration";
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -170,6 +171,12 @@ const monitoring = z
   })
   .strict();
 
+const duration = z.string().regex(DURATION, DURATION_EXPECTED);
+
+// Configuration values are checked by the BlueGreenRelease rules (configProblems), with messages
+// naming each key; typed here as what those rules let through.
+const appConfiguration = z.record(z.unknown()).transform((v) => v as AppConfiguration);
+
 // Value rules of an app live in the BlueGreenRelease construct (validateBlueGreenReleaseProps).
 // A colour pins everything it renders, so no edit outside its entry can change its release.
 const colour = z
@@ -184,13 +191,12 @@ const colour = z
         "this colour's own Helm values, {} for none (each colour pins its own; apps.<app>.values are only the default for the next colour started)",
     }),
     // this colour's configuration (its ConfigMap <app>-<colour>-config); value rules: BlueGreenRelease
-    config: z.record(z.unknown()).optional(),
+    config: appConfiguration.optional(),
     // the secrets (names under apps.<app>.secrets) this colour's pods get as environment variables
     secrets: z.array(z.string()).optional(),
   })
   .strict();
 
-const duration = z.string().regex(DURATION, DURATION_EXPECTED);
 
 // One HTTP check of a smoke gate: run against the preview route in verify, and the live and
 // preview routes during every bake.
@@ -319,7 +325,7 @@ const app = z
     values: z.record(z.unknown()).default({}),
     // non-secret configuration, key -> string: what the next colour started gets (release start
     // pins it in the colour's entry); value rules: BlueGreenRelease (validateBlueGreenReleaseProps)
-    config: z.record(z.unknown()).default({}),
+    config: appConfiguration.default({}),
     // secrets from AWS Secrets Manager, by name only (never a value): ENV_NAME -> the secret
     // <env>/<app>/... and, for a JSON secret, the key; value rules: AppSecrets
     secrets: z

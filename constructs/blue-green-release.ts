@@ -7,15 +7,36 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { dependable, Fn } from "cdktf";
 import { parseCidr } from "./private/cidr";
 import { ACM_CERTIFICATE_ARN, DNS_LABEL, HOST_NAME } from "./private/patterns";
 import { deepMergeValues, renderValues, type HelmValues } from "./private/helm-values";
 import { colourPostRenderer } from "./private/colour-post-renderer";
 import { restrictedProblems } from "./private/pod-security";
+import {
+  configProblems,
+  configString,
+  ENV_NAME,
+  ENV_NAME_EXPECTED,
+  PODINFO_ADAPTER,
+  type AppConfiguration,
+  type ChartAdapter,
+  type EnvironmentReference,
+} from "./private/app-config";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import type { Tier } from "./types";
 
 export type { HelmValues } from "./private/helm-values";
+export {
+  HELM_CREATE_ADAPTER,
+  PODINFO_ADAPTER,
+  secretLikeness,
+  type AppConfiguration,
+  type ChartAdapter,
+  type ConfigValue,
+  type EnvironmentReference,
+} from "./private/app-config";
 import {
   COLOURS,
   colourWeights,
@@ -74,6 +95,22 @@ export interface ColourRelease {
   readonly chart: string;
   /** Helm values of this colour (the platform's defaults go under them, its per-colour values over them). @default {} */
   readonly values?: HelmValues;
+  /**
+   * This colour's configuration: its ConfigMap `<name>-<colour>-config`, each key an environment
+   * variable of its pods. A change rolls only this colour's pods (a checksum pod annotation).
+   * @default {}
+   */
+  readonly config?: AppConfiguration;
+  /** Names of the app's secrets ({@link BlueGreenReleaseProps.secretsFrom}) this colour's pods get. @default [] */
+  readonly secrets?: readonly string[];
+}
+
+/** The Kubernetes Secret holding an app's secrets, one key per environment variable. */
+export interface AppSecretsSource {
+  /** Name of the Secret in the app namespace, e.g. `web-secrets`. */
+  readonly secretName: string;
+  /** Its keys: the environment-variable names colours may pin. */
+  readonly keys: readonly string[];
 }
 
 /** Release state of an app: which colour is stable and how much traffic the other one gets. */
@@ -311,6 +348,30 @@ export interface BlueGreenReleaseProps {
   readonly colourLabels?: boolean;
   /** Helm revisions kept per release (1-100). @default 5 */
   readonly maxHistory?: number;
+  /**
+   * The configuration the next colour started gets (the release tool pins it in that colour's
+   * entry); validated here, rendered by no colour.
+   * @default {}
+   */
+  readonly config?: AppConfiguration;
+  /**
+   * Where the app's secrets are (a Secret the platform syncs from AWS Secrets Manager); each colour
+   * injects the keys its entry pins (`release.<colour>.secrets`).
+   * @default none: no colour may pin a secret
+   */
+  readonly secretsFrom?: AppSecretsSource;
+  /**
+   * Entries the platform adds to every colour's ConfigMap, e.g. the database connection (`PGHOST`,
+   * `PGPORT`, `PGDATABASE`, `PGUSER`); values may be tokens. A colour's own config may not reuse
+   * their keys.
+   * @default none
+   */
+  readonly platformConfig?: Readonly<Record<string, string>>;
+  /**
+   * How the platform adds environment variables and pod annotations to the chart's values.
+   * @default PODINFO_ADAPTER (podinfo 6.7.x: `extraEnvs` and `podAnnotations`)
+   */
+  readonly chartAdapter?: ChartAdapter;
   /** Seconds Helm waits for a release to become ready before it rolls back (1-3600). @default 600 */
   readonly timeoutSeconds?: number;
 }
@@ -399,6 +460,96 @@ function isPositiveCpu(value: unknown): boolean {
   if (typeof value === "number") return value > 0;
   if (typeof value !== "string" || !/^(\d+(\.\d*)?|\.\d+)m?$/.test(value)) return false;
   return parseFloat(value) > 0;
+}
+
+/** The merged values are known only when both versions are (the hooks receive them). */
+function versionsKnownFor(props: BlueGreenReleaseValidationInput): boolean {
+  return COLOURS.every(
+    (c) =>
+      typeof props.release[c]?.version === "string" &&
+      (props.release[c].values === undefined || typeof props.release[c].values === "object"),
+  );
+}
+
+/** The ConfigMap data of a colour: the platform's entries, then the colour's own configuration. */
+function colourConfigData(
+  props: Pick<BlueGreenReleaseProps, "platformConfig" | "release">,
+  colour: Colour,
+): Record<string, string> {
+  const own = props.release[colour].config ?? {};
+  return {
+    ...(props.platformConfig ?? {}),
+    ...Object.fromEntries(Object.entries(own).map(([k, v]) => [k, configString(v)])),
+  };
+}
+
+/** The environment variables a colour's pods get from its ConfigMap and the app's Secret. */
+function colourEnvironment(
+  props: Pick<BlueGreenReleaseProps, "name" | "platformConfig" | "release" | "secretsFrom">,
+  colour: Colour,
+): EnvironmentReference[] {
+  const configMap = `${props.name}-${colour}-config`;
+  const fromConfig = Object.keys(colourConfigData(props, colour)).map(
+    (name): EnvironmentReference => ({ name, from: { kind: "configMap", name: configMap } }),
+  );
+  const secretName = props.secretsFrom?.secretName ?? `${props.name}-secrets`;
+  const fromSecret = (props.release[colour].secrets ?? []).map(
+    (name): EnvironmentReference => ({ name, from: { kind: "secret", name: secretName } }),
+  );
+  return [...fromConfig, ...fromSecret];
+}
+
+/** A colour's pinned secrets exist in the app's Secret, and no variable is set twice. */
+function colourEnvironmentProblems(
+  props: BlueGreenReleaseValidationInput,
+  colour: Colour,
+): Problem[] {
+  const problems: Problem[] = [];
+  const entry = props.release[colour] as Partial<ColourRelease> | undefined;
+  const secrets: unknown = entry?.secrets;
+  if (secrets === undefined) return problems;
+  if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === "string")) {
+    return [
+      {
+        field: `release.${colour}.secrets`,
+        received: secrets,
+        expected: "a list of secret names (environment-variable names under secrets)",
+      },
+    ];
+  }
+  const declared = props.secretsFrom?.keys ?? [];
+  const config = new Set([
+    ...Object.keys(props.platformConfig ?? {}),
+    ...Object.keys(entry?.config ?? {}),
+  ]);
+  secrets.forEach((name: string, i) => {
+    const at = `release.${colour}.secrets[${i}]`;
+    if (!ENV_NAME.test(name))
+      problems.push({ field: at, received: name, expected: ENV_NAME_EXPECTED });
+    else if (!declared.includes(name)) {
+      problems.push({
+        field: at,
+        received: name,
+        expected: `a secret the app declares (${declared.length ? declared.join(", ") : "none declared"}): a colour that pins a secret no longer declared would not start; release a colour without it before removing the declaration`,
+      });
+    } else if (config.has(name)) {
+      problems.push({
+        field: at,
+        received: name,
+        expected: "a variable set once: the colour's configuration already sets it",
+      });
+    }
+  });
+  for (const key of Object.keys(entry?.config ?? {})) {
+    if (Object.prototype.hasOwnProperty.call(props.platformConfig ?? {}, key)) {
+      problems.push({
+        field: `release.${colour}.config.${key}`,
+        received: key,
+        expected: `a key the platform does not set (it sets ${Object.keys(props.platformConfig ?? {}).join(", ")})`,
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -546,15 +697,40 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
       values,
       "an object of Helm values (this colour's own)",
     );
+    p.addAll(configProblems(entry?.config, `release.${colour}.config`));
+    p.addAll(colourEnvironmentProblems(props, colour));
+  }
+  p.addAll(configProblems(props.config, "config"));
+  const adapter = props.chartAdapter ?? PODINFO_ADAPTER;
+  if (adapter.chartEnvironment && versionsKnownFor(props)) {
+    COLOURS.forEach((colour) => {
+      const setByChart = adapter.chartEnvironment!(colourReleaseValues(props, colour));
+      for (const variable of colourEnvironment(props, colour)) {
+        if (!setByChart.includes(variable.name)) continue;
+        p.check(
+          false,
+          `release.${colour}.${variable.from.kind === "secret" ? "secrets" : "config"}.${variable.name}`,
+          variable.name,
+          `a variable the ${adapter.chart} chart does not set itself (it sets ${setByChart.join(", ")} from its values: set the chart value instead)`,
+        );
+      }
+    });
+  }
+  if (!adapter.withEnvironment) {
+    for (const colour of COLOURS) {
+      if (colourEnvironment(props, colour).length > 0) {
+        p.check(
+          false,
+          `release.${colour}`,
+          `${adapter.chart} chart`,
+          `a chart adapter with an environment-variable hook: configuration, secrets and the database connection reach pods as environment variables, and the ${adapter.chart} adapter has none (pass chartAdapter)`,
+        );
+      }
+    }
   }
 
   const defaults = resolveTierDefaults(props);
-  // The merged values are known only when both versions are (the hooks receive them).
-  const versionsKnown = COLOURS.every(
-    (c) =>
-      typeof release[c]?.version === "string" &&
-      (release[c].values === undefined || typeof release[c].values === "object"),
-  );
+  const versionsKnown = versionsKnownFor(props);
   const rendered = versionsKnown ? COLOURS.map((colour) => colourReleaseValues(props, colour)) : [];
   if (defaults.autoscaling) {
     const path = props.cpuRequestPath ?? "resources.requests.cpu";
@@ -720,6 +896,8 @@ export class BlueGreenRelease extends Construct {
   readonly ingress: IngressV1;
   /** Host name of the ALB, once the controller has provisioned it. */
   readonly loadBalancerHostname: string;
+  /** The ConfigMap `<name>-<colour>-config` per colour that has configuration. */
+  readonly configMaps: Partial<Record<Colour, ConfigMapV1>>;
   /** PodDisruptionBudget per colour (empty when turned off). */
   readonly podDisruptionBudgets: Partial<Record<Colour, PodDisruptionBudgetV1>>;
   /** HPA per colour (empty when autoscaling is off). */
@@ -875,13 +1053,31 @@ export class BlueGreenRelease extends Construct {
       dependsOn: COLOURS.map((colour) => this.services[colour]),
     });
     this.releases = {} as Record<Colour, Release>;
+    this.configMaps = {};
     this.podDisruptionBudgets = {};
     this.autoscalers = {};
+    const adapter = props.chartAdapter ?? PODINFO_ADAPTER;
     for (const colour of COLOURS) {
       const releaseName = this.releaseNames[colour];
       const selector = colourSelector(colour, releaseName);
       const labels = { ...partOf, colour };
-      const values = rendered[COLOURS.indexOf(colour)];
+      let values = rendered[COLOURS.indexOf(colour)];
+      const data = colourConfigData(props, colour);
+      const dependsOnConfig: ConfigMapV1[] = [];
+      if (Object.keys(data).length > 0) {
+        const configMap = new ConfigMapV1(this, `config-${colour}`, {
+          metadata: { name: `${releaseName}-config`, namespace, labels },
+          data,
+        });
+        this.configMaps[colour] = configMap;
+        dependsOnConfig.push(configMap);
+        // A new checksum changes the pod template, so a config change rolls this colour's pods.
+        values = adapter.withPodAnnotations(values, {
+          "checksum/config": Fn.sha256(Fn.jsonencode(configMap.data)),
+        });
+      }
+      const environment = colourEnvironment(props, colour);
+      if (environment.length > 0) values = adapter.withEnvironment!(values, environment);
       const release = new Release(this, `release-${colour}`, {
         name: releaseName,
         namespace,
@@ -902,7 +1098,7 @@ export class BlueGreenRelease extends Construct {
         timeout: props.timeoutSeconds ?? 600,
         // The Ingress first: its TargetGroupBindings must exist when the pods are created, or
         // the load balancer controller injects no readiness gates into them.
-        dependsOn: [defaultDeny, allowPolicies[colour], this.ingress],
+        dependsOn: [defaultDeny, allowPolicies[colour], this.ingress, ...dependsOnConfig],
       });
       this.releases[colour] = release;
 
@@ -945,5 +1141,16 @@ export class BlueGreenRelease extends Construct {
       .get(0)
       .loadBalancer.get(0)
       .ingress.get(0).hostname;
+  }
+
+  /**
+   * Makes both colours' Helm releases wait for more resources, e.g. service accounts the pods
+   * run as (their IRSA annotation must be there when the first pod is admitted).
+   */
+  waitFor(...dependencies: ITerraformDependable[]): void {
+    for (const colour of COLOURS) {
+      const release = this.releases[colour];
+      release.dependsOn = [...(release.dependsOn ?? []), ...dependencies.map((d) => dependable(d))];
+    }
   }
 }

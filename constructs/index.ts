@@ -55,7 +55,23 @@ export {
   type ColourSelectorFunction,
   type PreviewRoute,
   type HelmValues,
+  type ColourRelease,
+  type AppSecretsSource,
+  type AppConfiguration,
+  type ConfigValue,
+  type ChartAdapter,
+  type EnvironmentReference,
+  PODINFO_ADAPTER,
+  HELM_CREATE_ADAPTER,
+  secretLikeness,
 } from "./blue-green-release";
+export {
+  DatabaseAccess,
+  databaseRoles,
+  migratorServiceAccount,
+  DATABASE_ENVIRONMENT_KEYS,
+  type DatabaseAccessProps,
+} from "./database-access";
 export {
   StaticSite,
   validateStaticSiteProps,

@@ -93,12 +93,30 @@ export class EnvironmentFile {
   /** `version` on the idle colour, with the app's current chart version and values (start). */
   startOnIdle(app: string, version: string): EnvironmentFile {
     const config = this.app(app);
-    const entry = ["apps", app, "release", otherColour(config.release.stable)];
-    return this.splice([
-      { path: [...entry, "version"], value: version },
-      { path: [...entry, "chart"], value: config.chart.version },
-      { path: [...entry, "values"], value: config.values },
-    ]);
+    const colour = otherColour(config.release.stable);
+    const entry = ["apps", app, "release", colour];
+    const pinned = config.release[colour];
+    // configuration and secrets are pinned like values, written once an app has any (or the
+    // entry had some: a removed default clears it)
+    const secrets = Object.keys(config.secrets);
+    const fields: [string, unknown][] = [
+      ["version", version],
+      ["chart", config.chart.version],
+      ["values", config.values],
+    ];
+    if (Object.keys(config.config).length > 0 || pinned.config !== undefined)
+      fields.push(["config", config.config]);
+    if (secrets.length > 0 || pinned.secrets !== undefined) fields.push(["secrets", secrets]);
+    if (fields.every(([key]) => this.doc.hasIn([...entry, key]))) {
+      return this.splice(fields.map(([key, value]) => ({ path: [...entry, key], value })));
+    }
+    // a field the entry does not have yet: the entry is rewritten whole, in its own style
+    const node: unknown = this.doc.getIn(entry, true);
+    const data = {
+      ...((isNode(node) ? node.toJSON() : node) as Record<string, unknown>),
+      ...Object.fromEntries(fields),
+    };
+    return this.splice([{ path: entry, value: data }]);
   }
 
   /** The colour's entry set back to what `colourEntry` returned before a start. */

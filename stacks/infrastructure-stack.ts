@@ -28,6 +28,11 @@ import {
   githubDeployRefs,
   pipelineRunnersName,
 } from "../config/rules";
+import {
+  connectStatement,
+  databaseRoles,
+  migratorServiceAccount,
+} from "../constructs/private/database-access";
 import { partitionOf, type AwsEnvironment } from "../constructs/types";
 import { setPolicyTier } from "../policy/suppressions";
 import { awsProvider, configureBackend, type PlatformStackProps } from "./settings";
@@ -59,6 +64,14 @@ export class InfrastructureStack extends TerraformStack {
   readonly appCertificates: Readonly<Record<string, DnsValidatedCertificate>> = {};
   /** The CDN's certificate (us-east-1), when the file has a dns section and cdn.domainNames without cdn.certificateArn. */
   readonly cdnCertificate?: DnsValidatedCertificate;
+  /**
+   * Per app with a database section: the IRSA roles that may connect as its runtime role
+   * (`<app>_app`, for the pods) and as its migration role (`<app>_migrator`, for the migration Job).
+   */
+  readonly appDatabaseRoles: Record<
+    string,
+    { readonly runtime: IamRole; readonly migrator: IamRole }
+  > = {};
   /** IRSA role of ExternalDNS, when the file has a dns section (used by the workloads stack). */
   readonly externalDnsRole?: IamRole;
   /** The in-VPC runners of the pipeline's cluster-facing jobs, when the file has a pipeline section. */
@@ -261,6 +274,36 @@ export class InfrastructureStack extends TerraformStack {
           partitionOf(env.region),
         ),
       );
+    }
+
+    // Per app with a database: the runtime role (the app namespace's default service account,
+    // which the app's pods run as) connects as <app>_app, the migration Job's as <app>_migrator.
+    for (const [app, config] of Object.entries(env.apps)) {
+      if (!config.database) continue;
+      const roles = databaseRoles(app);
+      const connect = (user: string) => [
+        connectStatement({
+          partition: partitionOf(env.region),
+          region: env.region,
+          account: env.account,
+          resourceId: this.database.instance.resourceId,
+          user,
+        }),
+      ];
+      this.appDatabaseRoles[app] = {
+        runtime: this.cluster.addServiceAccountRole(
+          config.namespace,
+          "default",
+          connect(roles.runtime),
+          { name: `${env.name}-${app}-db-app` },
+        ),
+        migrator: this.cluster.addServiceAccountRole(
+          config.namespace,
+          migratorServiceAccount(app),
+          connect(roles.migrator),
+          { name: `${env.name}-${app}-db-migrator` },
+        ),
+      };
     }
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });

@@ -1,6 +1,8 @@
 import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { BlueGreenRelease } from "../constructs/blue-green-release";
+import { DatabaseAccess } from "../constructs/database-access";
+import { databaseEnvironment, databaseRoles } from "../constructs/private/database-access";
 import { ClusterAutoscaler } from "../constructs/cluster-autoscaler";
 import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
@@ -35,6 +37,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** Per app with a database section: its service accounts and connection settings. */
+  readonly databaseAccess: Record<string, DatabaseAccess> = {};
   /** ExternalDNS, when the environment file has a dns section. */
   readonly externalDns?: ExternalDns;
 
@@ -97,10 +101,29 @@ export class WorkloadsStack extends TerraformStack {
 
     this.apps = {};
     for (const [name, app] of Object.entries(env.apps)) {
+      const roles = infrastructure.appDatabaseRoles[name];
+      const database =
+        app.database && roles
+          ? {
+              name: app.database.name,
+              host: infrastructure.database.address,
+              port: infrastructure.database.port,
+              roles,
+            }
+          : undefined;
       const release = new BlueGreenRelease(this, `app-${name}`, {
         ...app,
         name,
         tier: env.tier,
+        secretsFrom: { secretName: `${name}-secrets`, keys: Object.keys(app.secrets) },
+        platformConfig: database
+          ? databaseEnvironment({
+              host: database.host,
+              port: String(database.port),
+              database: database.name,
+              user: databaseRoles(name).runtime,
+            })
+          : undefined,
         // with a dns section: the certificate issued in the infrastructure stack, and the host
         // published by ExternalDNS; without one the controller discovers a certificate by host
         certificateArn: app.certificateArn ?? infrastructure.appCertificates[name]?.certificateArn,
@@ -111,6 +134,20 @@ export class WorkloadsStack extends TerraformStack {
         dependsOn: [this.loadBalancerController.release, this.monitoring.release],
       });
       this.apps[name] = release;
+      if (database) {
+        const access = new DatabaseAccess(this, `database-access-${name}`, {
+          app: name,
+          namespace: release.namespace,
+          database: database.name,
+          host: database.host,
+          port: database.port,
+          runtimeRoleArn: database.roles.runtime.arn,
+          migratorRoleArn: database.roles.migrator.arn,
+          dependsOn: [release.namespaceResource],
+        });
+        this.databaseAccess[name] = access;
+        release.waitFor(access.runtimeServiceAccount);
+      }
       // What the release tool reads: where the app lives, how to reach the idle colour, live weights.
       new TerraformOutput(this, `app_${name}`, {
         description: `Blue/green state of app ${name}`,
