@@ -197,7 +197,6 @@ const colour = z
   })
   .strict();
 
-
 // One HTTP check of a smoke gate: run against the preview route in verify, and the live and
 // preview routes during every bake.
 const httpCheck = z
