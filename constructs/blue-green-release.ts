@@ -506,8 +506,7 @@ function colourEnvironmentProblems(
 ): Problem[] {
   const problems: Problem[] = [];
   const entry = props.release[colour] as Partial<ColourRelease> | undefined;
-  const secrets: unknown = entry?.secrets;
-  if (secrets === undefined) return problems;
+  const secrets: unknown = entry?.secrets ?? [];
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === "string")) {
     return [
       {

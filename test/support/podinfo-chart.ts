@@ -25,6 +25,9 @@ export const PODINFO_DEFAULT_VALUES: HelmValues = {
   resources: { limits: null, requests: { cpu: "1m", memory: "16Mi" } },
   podAnnotations: {},
   podDisruptionBudget: {},
+  ui: { color: "#34577c", message: "", logo: "" },
+  backend: "",
+  extraEnvs: [],
 };
 
 type Labels = Record<string, string>;
@@ -108,6 +111,20 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
               ...(Object.keys(v.securityContext ?? {}).length > 0
                 ? { securityContext: v.securityContext }
                 : {}),
+              // `env:` lists the ui and backend variables set to non-empty values, then
+              // extraEnvs verbatim (an empty `env:` renders as null: left out here)
+              ...(() => {
+                const env = [
+                  ...(v.ui.message
+                    ? [{ name: "PODINFO_UI_MESSAGE", value: String(v.ui.message) }]
+                    : []),
+                  ...(v.ui.logo ? [{ name: "PODINFO_UI_LOGO", value: v.ui.logo }] : []),
+                  ...(v.ui.color ? [{ name: "PODINFO_UI_COLOR", value: String(v.ui.color) }] : []),
+                  ...(v.backend ? [{ name: "PODINFO_BACKEND_URL", value: v.backend }] : []),
+                  ...(v.extraEnvs ?? []),
+                ];
+                return env.length > 0 ? { env } : {};
+              })(),
               ports: [{ name: "http", containerPort: v.service.httpPort || 9898 }],
               resources: v.resources,
             },
