@@ -1,7 +1,7 @@
 /**
  * Where the lock, journal, deployed state and Kubernetes API come from. Offline
  * (`PLATFORM_OFFLINE=1`): files under `.release/` and the local state file of the offline
- * backend. Normal: the environment's state bucket and the EKS cluster, with the deploy role.
+ * backend; migrations run locally against `PLATFORM_MIGRATION_DATABASE_URL` when it is set. Normal: the environment's state bucket and the EKS cluster, with the deploy role.
  * `PLATFORM_KUBE_API` (+ `PLATFORM_KUBE_TOKEN`, `PLATFORM_KUBE_CA_FILE`) points at another API
  * server in either mode.
  */
@@ -11,6 +11,7 @@ import type { EnvironmentConfig } from "../config/schema";
 import { LocalDeployedState, LocalStackOutputs } from "./deployed-state";
 import { FileJournal } from "./file-journal";
 import { FileReleaseLock } from "./file-lock";
+import { LocalMigrationRunner } from "./migrations/local-runner";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { notifierFromConfig } from "./notify/notifier";
 import { prometheusAt, prometheusThroughKubernetes } from "./prometheus";
@@ -49,6 +50,9 @@ export function offlineReleaseBackends(
       join(cwd, "cdktf.out", "stacks", infrastructure, `${infrastructure}.tfstate`),
     ),
     kubernetes: async () => kubernetes,
+    ...(process.env.PLATFORM_MIGRATION_DATABASE_URL
+      ? { migrations: new LocalMigrationRunner(process.env.PLATFORM_MIGRATION_DATABASE_URL, cwd) }
+      : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type CommandResult,
 } from "./commands";
 import { Deployer } from "./deploy";
+import { contract, ReleaseStopped } from "./migrations/step";
 import { liveWeights } from "./kubernetes";
 import { EnvironmentFile, ReleaseRefusal } from "./environment-file";
 import { DEFAULT_LOCK_TTL_MS, ReleaseFailed, ReleaseSession, RollbackFailed } from "./session";
@@ -46,6 +47,7 @@ Commands:
   promote  <env> <app>            the idle colour becomes stable (weight 0); deploy; bake
   rollback <env> <app>            canary back to 0%, or the previous colour stable again
   run      <env> <app> <version>  start, verify, each canary step with a bake, promote
+  contract <env> <app>            after a promote: the destructive migration (migrations.contract)
 
 Options:
   --steps 5,25,50        canary steps of run (default: apps.<app>.rollout.steps, else 5)
@@ -59,7 +61,8 @@ Options:
   --break-lock <reason>  remove a stale lock first (the reason goes to the journal)
   --resume               run: continue the last unfinished run from the journal
 
-Exit codes: 0 done; 1 a gate failed and the release was rolled back; 2 refused before any
+Exit codes: 0 done; 1 a gate failed and the release was rolled back (or a migration failed or
+broke the stable colour: stopped before any colour change, runbook printed); 2 refused before any
 change; 3 the rollback itself failed (the message says where traffic is and what to run);
 4 released and healthy, but a step after it failed (the CDN invalidation): not rolled back.`;
 
@@ -104,7 +107,16 @@ interface Parsed {
 const NOTIFY_FLUSH_MS = 30_000;
 
 /** The release tool's commands. */
-export const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
+export const COMMANDS = [
+  "status",
+  "start",
+  "verify",
+  "shift",
+  "promote",
+  "rollback",
+  "run",
+  "contract",
+];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
 const FLAG_OPTIONS = ["--dry-run", "--commit", "--json", "--force", "--resume"];
 
@@ -191,6 +203,7 @@ export function parseArguments(argv: readonly string[]): Parsed {
     shift: [3, 3, "<env> <app> <percent>"],
     promote: [2, 2, "<env> <app>"],
     rollback: [2, 2, "<env> <app>"],
+    contract: [2, 2, "<env> <app>"],
     run: [
       flags.has("--resume") ? 2 : 3,
       3,
@@ -386,6 +399,9 @@ export async function releaseMain(
         case "rollback":
           result = await rollback(session);
           break;
+        case "contract":
+          result = await contract(session);
+          break;
         default:
           result = await run(session, version, plan, { resumeFrom });
       }
@@ -406,6 +422,9 @@ export async function releaseMain(
     if (error instanceof ReleaseRefusal) {
       code = EXIT.refused;
       message = `refused, nothing changed: ${error.message}`;
+    } else if (error instanceof ReleaseStopped) {
+      code = EXIT.rolledBack;
+      message = `stopped before any colour or traffic change: ${error.message}`;
     } else if (error instanceof ReleaseFailed) {
       code = EXIT.rolledBack;
       message = `failed and rolled back: ${error.message}`;

@@ -15,6 +15,7 @@ import {
   type ReleaseSession,
 } from "./session";
 import type { BakeOutcome } from "./gates/bake";
+import { migrateBeforeStart } from "./migrations/step";
 import type { GateResult, JournalEvent } from "./types";
 
 /** The canary plan of a run. */
@@ -101,20 +102,23 @@ async function bakeOrRollBack(
  * `release.backup: true` (`false` turns it off). A failure refuses the release: nothing was
  * deployed yet.
  */
-async function backupBeforeRelease(session: ReleaseSession, version: string): Promise<void> {
+async function backupBeforeRelease(
+  session: ReleaseSession,
+  version: string,
+): Promise<string | undefined> {
   const env = session.file.config;
   const wanted = session.app.release.backup ?? env.tier === "production";
-  if (!wanted) return;
+  if (!wanted) return undefined;
   const backup = session.options.backends.backup;
   if (session.options.dryRun) {
     session.progress(`dry run: would snapshot the database before releasing ${version}`);
-    return;
+    return undefined;
   }
   if (!backup) {
     session.progress(
       "offline: no database to snapshot (normal mode takes a manual RDS snapshot here)",
     );
-    return;
+    return undefined;
   }
   session.progress(`snapshotting the database before releasing ${version}`);
   const started = Date.now();
@@ -135,6 +139,7 @@ async function backupBeforeRelease(session: ReleaseSession, version: string): Pr
       durationMs: Date.now() - started,
       message: `snapshot ${result.snapshotId}${result.deleted.length ? `; older release snapshots deleted: ${result.deleted.join(", ")}` : ""}`,
     });
+    return result.snapshotId;
   } catch (error) {
     await session.journal({
       step: "backed-up",
@@ -213,7 +218,9 @@ export async function start(
   const previousEntry = before.colourEntry(session.options.app, idle);
   const message = `start ${idle} ${version}`;
   const started = Date.now();
-  await backupBeforeRelease(session, version);
+  const snapshotId = await backupBeforeRelease(session, version);
+  // expand before the new version runs anywhere; stops (exit 1) when the stable colour breaks
+  await migrateBeforeStart(session, version, snapshotId);
   await session.drainBeforeReplacing(idle, await session.options.backends.journal.read(50));
   await guarded(
     session,

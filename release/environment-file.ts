@@ -107,16 +107,19 @@ export class EnvironmentFile {
     if (Object.keys(config.config).length > 0 || pinned.config !== undefined)
       fields.push(["config", config.config]);
     if (secrets.length > 0 || pinned.secrets !== undefined) fields.push(["secrets", secrets]);
-    if (fields.every(([key]) => this.doc.hasIn([...entry, key]))) {
-      return this.splice(fields.map(([key, value]) => ({ path: [...entry, key], value })));
-    }
-    // a field the entry does not have yet: the entry is rewritten whole, in its own style
+    const missing = fields.filter(([key]) => !this.doc.hasIn([...entry, key]));
+    const present = fields.filter(([key]) => this.doc.hasIn([...entry, key]));
     const node: unknown = this.doc.getIn(entry, true);
-    const data = {
-      ...((isNode(node) ? node.toJSON() : node) as Record<string, unknown>),
-      ...Object.fromEntries(fields),
-    };
-    return this.splice([{ path: entry, value: data }]);
+    if (missing.length > 0 && isCollection(node) && node.flow) {
+      // a flow entry ({ version: ..., chart: ... }) is rewritten whole, on its one line
+      const data = {
+        ...(node.toJSON() as Record<string, unknown>),
+        ...Object.fromEntries(fields),
+      };
+      return this.splice([{ path: entry, value: data }]);
+    }
+    const edited = this.splice(present.map(([key, value]) => ({ path: [...entry, key], value })));
+    return missing.length > 0 ? edited.withKeysAppended(entry, missing) : edited;
   }
 
   /** The colour's entry set back to what `colourEntry` returned before a start. */
@@ -202,6 +205,35 @@ export class EnvironmentFile {
       if (json(got) !== json(edit.value)) {
         throw new Error(
           `${this.path}: editing ${edit.path.join(".")} produced ${json(got)} instead of ${json(edit.value)}; nothing was written`,
+        );
+      }
+    }
+    return edited;
+  }
+
+  /**
+   * Keys added at the end of the block mapping at `path`, each on its own line at the mapping's
+   * indentation with its value in flow style; everything else stays byte for byte.
+   */
+  private withKeysAppended(path: string[], entries: readonly [string, unknown][]): EnvironmentFile {
+    const node = this.doc.getIn(path, true);
+    if (!isCollection(node) || !node.range || node.items.length === 0) {
+      throw new ReleaseRefusal(`${this.path}: ${path.join(".")} is not a mapping`);
+    }
+    const start = node.range[0];
+    const column = start - this.text.lastIndexOf("\n", start - 1) - 1;
+    const end = node.range[1];
+    const lines = entries.map(([key, value]) => `${" ".repeat(column)}${key}: ${inline(value)}`);
+    const text =
+      this.text[end - 1] === "\n"
+        ? `${this.text.slice(0, end)}${lines.join("\n")}\n${this.text.slice(end)}`
+        : `${this.text.slice(0, end)}\n${lines.join("\n")}${this.text.slice(end)}`;
+    const edited = new EnvironmentFile(this.path, text);
+    for (const [key, value] of entries) {
+      const got: unknown = edited.doc.getIn([...path, key]);
+      if (JSON.stringify(isNode(got) ? got.toJSON() : got) !== JSON.stringify(value)) {
+        throw new Error(
+          `${this.path}: adding ${[...path, key].join(".")} produced ${JSON.stringify(got)} instead of ${JSON.stringify(value)}; nothing was written`,
         );
       }
     }

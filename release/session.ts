@@ -565,6 +565,31 @@ export class ReleaseSession {
     return gates;
   }
 
+  /**
+   * The stable colour's health and smoke gates through the live route (after a migration: does
+   * the version serving users still work on the new schema?); stops at the first failure.
+   */
+  async verifyStable(): Promise<{ passed: boolean; results: GateResult[]; failure?: GateResult }> {
+    const stable = this.snapshot.stable;
+    const context = this.context("live", stable);
+    const app = this.app;
+    const gates = [
+      healthGate(app.healthPath, app.gates.health),
+      ...smokeGates(app.gates.smoke, app.gates.health.requestTimeout),
+    ];
+    this.progress(`re-checking stable ${stable} ${context.version} through the live route`);
+    const results: GateResult[] = [];
+    for (const gate of gates) {
+      const result = await gate.check(context);
+      results.push(result);
+      this.progress(
+        `${result.verdict === "pass" ? "pass" : "FAIL"} ${result.gate}: ${result.detail}`,
+      );
+      if (result.verdict !== "pass") return { passed: false, results, failure: result };
+    }
+    return { passed: true, results };
+  }
+
   /** Runs the verify gates against the preview route (the idle colour); stops at the first failure. */
   async verify(): Promise<{ passed: boolean; results: GateResult[]; failure?: GateResult }> {
     const idle = otherColour(this.snapshot.stable);
@@ -689,6 +714,13 @@ function noticeKind(event: JournalEvent): Pick<ReleaseNotice, "kind" | "severity
       return { kind: "rollback-failed", severity: "critical" };
     case "invalidation-failed":
       return { kind: "invalidation-failed", severity: "warning" };
+    case "migrated":
+      return failed
+        ? { kind: "migration-failed", severity: "warning" }
+        : { kind: "migrated", severity: "info" };
+    case "stable-rechecked":
+      // the stable colour serves users and fails on the migrated schema: someone must act now
+      return failed ? { kind: "migration-failed", severity: "critical" } : undefined;
     case "run-finished":
       return failed
         ? { kind: "failed", severity: "warning" }

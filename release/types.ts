@@ -107,7 +107,8 @@ export interface JournalEvent {
   readonly command: string;
   /**
    * What happened: `run-started`, `started`, `verified`, `shifted`, `baked`, `promoted`,
-   * `rolled-back`, `run-finished`, `failed`, `rollback-failed`, `lock-broken`.
+   * `rolled-back`, `run-finished`, `failed`, `rollback-failed`, `lock-broken`, `migrated`
+   * (with `phase`), `stable-rechecked`, `restarted`.
    */
   readonly step: string;
   /** `ok`, or `failed` with a message. */
@@ -131,6 +132,8 @@ export interface JournalEvent {
   readonly previousEntry?: { readonly data: Record<string, unknown>; readonly source: string };
   /** For `rolled-back`: milliseconds from the failure to traffic restored on the Ingress. */
   readonly trafficRestoredMs?: number;
+  /** For `migrated`: which migration (`expand` before start, `contract` after promote). */
+  readonly phase?: "expand" | "contract";
 }
 
 /** Append-only release journal of one environment and app. */
@@ -237,6 +240,45 @@ export interface DatabaseBackup {
   ): Promise<{ readonly snapshotId: string; readonly deleted: readonly string[] }>;
 }
 
+/** One schema migration to run (the migrate step of start, or `release contract`). */
+export interface MigrationRequest {
+  readonly environment: string;
+  readonly app: string;
+  /** The app namespace (where the Job runs). */
+  readonly namespace: string;
+  /** The version being released (expand), or the stable version (contract). */
+  readonly version: string;
+  /** `expand` before the idle colour gets the version; `contract` once the old colour serves nothing. */
+  readonly phase: "expand" | "contract";
+  /** Image with its tag (or digest) the command runs in. */
+  readonly image: string;
+  /** Command and arguments. */
+  readonly command: readonly string[];
+  /** The app's database (the command connects as `<app>_migrator`). */
+  readonly database: string;
+  /** The longest the migration may take. */
+  readonly timeoutMs: number;
+}
+
+/** How a migration ended. */
+export interface MigrationOutcome {
+  /** `already-succeeded`: this version's migration ran before (never run twice). */
+  readonly outcome: "succeeded" | "failed" | "already-succeeded";
+  /** Why it failed: the Job's reason, the exit code. */
+  readonly reason?: string;
+  readonly durationMs: number;
+  /** Where to look: the Job name and a `kubectl` command, or the local command line. */
+  readonly where: string;
+}
+
+/** Runs migrations: a Kubernetes Job in normal mode, a local process offline. */
+export interface MigrationRunner {
+  /** Where migrations run, for messages. */
+  readonly location: string;
+  /** Runs one migration, streaming its log lines; resolves with how it ended (throws only when it could not be started). */
+  run(request: MigrationRequest, log: (line: string) => void): Promise<MigrationOutcome>;
+}
+
 /** The CloudFront invalidation after a promote. */
 export interface CdnInvalidation {
   /** Creates an invalidation of `paths` on the environment's distribution and waits for it. */
@@ -257,6 +299,8 @@ export interface ReleaseNotice {
     | "rolled-back"
     | "rollback-failed"
     | "invalidation-failed"
+    | "migrated"
+    | "migration-failed"
     | "finished"
     | "failed";
   /** `critical` pages (PagerDuty trigger); `warning` and `info` go to chat and SNS. */
@@ -302,4 +346,6 @@ export interface ReleaseBackends {
   readonly cdn?: CdnInvalidation;
   /** Notifications (every mode; channels from the environment file). */
   readonly notifier?: Notifier;
+  /** Schema migrations (a Kubernetes Job; offline, a local command when a database URL is set). */
+  readonly migrations?: MigrationRunner;
 }

@@ -53,6 +53,10 @@ function headline(notice: ReleaseNotice): string {
       return `ROLLBACK FAILED${version}`;
     case "invalidation-failed":
       return `CDN invalidation failed${version ? ` after promoting${version}` : ""}`;
+    case "migrated":
+      return `schema migration${version ? ` for${version}` : ""} applied`;
+    case "migration-failed":
+      return `SCHEMA MIGRATION FAILED${version ? ` for${version}` : ""}`;
     case "finished":
       return `release of${version || " a version"} finished`;
     case "failed":

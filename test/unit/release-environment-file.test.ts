@@ -33,7 +33,10 @@ describe("release edits of an environment file", () => {
     // stable is green, so blue is idle
     expect(changedLines(before.text, after.text)).toEqual({
       removed: ["      blue: { version: 6.7.1, chart: 6.7.1, values: { replicaCount: 2 } }"],
-      added: ["      blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 } }"],
+      // the app's config is pinned with the values (apps.web.config in the shipped file)
+      added: [
+        '      blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" } }',
+      ],
     });
     expect(after.app("web").release.green).toEqual(before.app("web").release.green);
   });
@@ -91,10 +94,15 @@ describe("release edits of an environment file", () => {
     const file = new EnvironmentFile(join(ENVIRONMENTS_DIR, "staging.yaml"), text);
     const after = file.startOnIdle("web", "6.8.0");
     expect(after.text).toContain("        version: 6.8.0 # pinned\n        chart: 6.7.1\n");
+    // a field the entry lacks is appended at its indentation; the comment stays
+    expect(after.text).toContain(
+      '          replicaCount: 2\n        config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }\n      green:',
+    );
     expect(after.app("web").release.blue).toEqual({
       version: "6.8.0",
       chart: "6.7.1",
       values: { replicaCount: 2 },
+      config: { PODINFO_LEVEL: "info", PODINFO_RANDOM_DELAY: "false" },
     });
   });
 
