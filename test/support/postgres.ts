@@ -293,6 +293,7 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
     }
   };
   const clientEnv = () => ({ ...process.env, ...env(), PGPASSWORD: "" });
+  let restrictKey: boolean | undefined;
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
@@ -317,9 +318,20 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
         psql: (...psqlArgs: string[]) =>
           run(join(binDir, "psql"), ["--no-psqlrc", ...psqlArgs], { env: clientEnv() }),
         dump: async (database: string) => {
-          const result = await run(join(binDir, "pg_dump"), ["--schema-only", database], {
-            env: clientEnv(),
-          });
+          // pg_dump from 15.14/16.10/17.6 on writes `\restrict <random key>`: a fixed key keeps
+          // two dumps of the same schema equal
+          restrictKey ??= (await run(join(binDir, "pg_dump"), ["--help"])).stdout.includes(
+            "--restrict-key",
+          );
+          const result = await run(
+            join(binDir, "pg_dump"),
+            [
+              "--schema-only",
+              ...(restrictKey ? ["--restrict-key=schemaonlytestdump"] : []),
+              database,
+            ],
+            { env: clientEnv() },
+          );
           if (result.status !== 0)
             throw new Error(`pg_dump ${database} failed (exit ${result.status}): ${result.stderr}`);
           return result.stdout;
