@@ -23,6 +23,7 @@ import {
 } from "./commands";
 import { Deployer } from "./deploy";
 import { liveWeights } from "./kubernetes";
+import { lintMigrationsCommand } from "./migrations/lint-command";
 import { EnvironmentFile, ReleaseRefusal } from "./environment-file";
 import { DEFAULT_LOCK_TTL_MS, ReleaseFailed, ReleaseSession, RollbackFailed } from "./session";
 import type { ReleaseBackends } from "./types";
@@ -46,6 +47,8 @@ Commands:
   promote  <env> <app>            the idle colour becomes stable (weight 0); deploy; bake
   rollback <env> <app>            canary back to 0%, or the previous colour stable again
   run      <env> <app> <version>  start, verify, each canary step with a bake, promote
+  lint-migrations <dir> [--phase expand|contract] [--env <env>]
+                                  squawk backward-compatibility lint (exit 0 clean, 1 errors, 2 bad input)
 
 Options:
   --steps 5,25,50        canary steps of run (default: apps.<app>.rollout.steps, else 5)
@@ -104,7 +107,16 @@ interface Parsed {
 const NOTIFY_FLUSH_MS = 30_000;
 
 /** The release tool's commands. */
-export const COMMANDS = ["status", "start", "verify", "shift", "promote", "rollback", "run"];
+export const COMMANDS = [
+  "status",
+  "start",
+  "verify",
+  "shift",
+  "promote",
+  "rollback",
+  "run",
+  "lint-migrations",
+];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
 const FLAG_OPTIONS = ["--dry-run", "--commit", "--json", "--force", "--resume"];
 
@@ -242,6 +254,15 @@ export async function releaseMain(
 ): Promise<number> {
   const stdout = runtime.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stderr = runtime.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (argv[0] === "lint-migrations") {
+    // its own arguments: a folder, not <env> <app> (release/migrations/lint-command.ts)
+    return lintMigrationsCommand(argv.slice(1), {
+      cwd: runtime.cwd,
+      environmentDirectory: runtime.environmentDirectory,
+      stdout,
+      stderr,
+    });
+  }
   let parsed: Parsed;
   try {
     parsed = parseArguments(argv);
