@@ -41,7 +41,9 @@ export interface LintCommandRuntime {
   readonly environmentDirectory?: string;
   /** The squawk binary. @default the installed squawk-cli package's */
   readonly squawk?: string;
+  /** Where findings and a clean summary go. @default process.stdout */
   readonly stdout?: (line: string) => void;
+  /** Where refusals and a failing summary go. @default process.stderr */
   readonly stderr?: (line: string) => void;
 }
 

@@ -65,8 +65,9 @@ export type FindingLevel = "error" | "warning" | "info";
 export interface MigrationFinding {
   /** The migration file (absolute path). */
   readonly file: string;
-  /** 1-based line and column of the statement. */
+  /** 1-based line of the statement. */
   readonly line: number;
+  /** 1-based column of the statement. */
   readonly column: number;
   /** squawk's rule name, e.g. `ban-drop-column`. */
   readonly rule: string;
@@ -82,13 +83,18 @@ export interface MigrationFinding {
 
 /** Options of {@link lintMigrations}: `files`, or a `directory` whose `*.sql` files are linted. */
 export interface LintMigrationsOptions {
-  /** Migration files (each an existing `.sql` file). */
+  /** Migration files (each an existing `.sql` file). @default none: give files or directory */
   readonly files?: readonly string[];
-  /** A folder of migrations: its `*.sql` files (not recursive; `*.down.sql` skipped). */
+  /**
+   * A folder of migrations: its `*.sql` files (not recursive; `*.down.sql` skipped).
+   * @default none: give files or directory
+   */
   readonly directory?: string;
+  /** When the migrations run: expand (before the promotion) or contract (after it). */
   readonly phase: MigrationPhase;
   /** The PostgreSQL major the migrations run on (`database.engineVersion`), e.g. 16. */
   readonly pgMajor: number;
+  /** The environment's tier: production makes the locking rules errors. */
   readonly tier: Tier;
   /** The squawk binary. @default the one of the installed squawk-cli package */
   readonly squawk?: string;
@@ -102,11 +108,17 @@ export interface LintMigrationsResult {
   readonly skipped: readonly string[];
   /** Every finding, by file and line. */
   readonly findings: readonly MigrationFinding[];
+  /** The findings of level error: the lint fails when there is one. */
   readonly errors: readonly MigrationFinding[];
+  /** The findings of level warning. */
   readonly warnings: readonly MigrationFinding[];
+  /** The findings of level info (breaking rules in the contract phase). */
   readonly infos: readonly MigrationFinding[];
+  /** The phase linted for. */
   readonly phase: MigrationPhase;
+  /** The tier linted for. */
   readonly tier: Tier;
+  /** The PostgreSQL major given to squawk. */
   readonly pgMajor: number;
   /** The squawk version that ran. */
   readonly squawkVersion: string;

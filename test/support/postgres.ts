@@ -38,7 +38,9 @@ export interface ConnectAs {
 export interface CommandResult {
   /** The exit status (null when killed by a signal). */
   readonly status: number | null;
+  /** Everything it wrote to stdout. */
   readonly stdout: string;
+  /** Everything it wrote to stderr. */
   readonly stderr: string;
 }
 
@@ -46,6 +48,7 @@ export interface CommandResult {
 export interface PostgresServer {
   /** Always `127.0.0.1`. */
   readonly host: string;
+  /** The free loopback port it listens on. */
   readonly port: number;
   /** The server's major version, e.g. 15. */
   readonly version: number;
