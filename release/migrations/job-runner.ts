@@ -24,7 +24,14 @@
 import { Writable } from "node:stream";
 import type { V1Job, V1Pod, V1ContainerStatus } from "@kubernetes/client-node";
 import type { KubernetesAccess } from "../types";
-import { connect, isApiStatus, kubeCall, objectPath, type KubeClients } from "./kube-client";
+import {
+  connect,
+  formatDuration,
+  isApiStatus,
+  kubeCall,
+  objectPath,
+  type KubeClients,
+} from "./kube-client";
 import { MIGRATION_CONTAINER, MIGRATION_VERSION_ANNOTATION, TOKEN_CONTAINER } from "./job";
 
 /** How {@link runMigrationJob} reports and how long it waits. */
@@ -311,7 +318,7 @@ export async function runMigrationJob(
       ...base(),
       outcome: "timed-out",
       inspect,
-      summary: `the ${what} did not finish within ${Math.round(options.timeoutMs / 1000)}s; it was left as it is (nothing deleted): inspect it with ${inspect}`,
+      summary: `the ${what} did not finish within ${formatDuration(options.timeoutMs)}; it was left as it is (nothing deleted): inspect it with ${inspect}`,
     };
   };
 
@@ -396,7 +403,7 @@ export async function runMigrationJob(
       }
       if (!(await waitGone())) {
         throw new Error(
-          `The failed ${what} was deleted but is still there after ${Math.round(options.timeoutMs / 1000)}s (finalizers: ${JSON.stringify(existing.metadata?.finalizers ?? [])}): inspect it with kubectl -n ${namespace} get job/${name} -o yaml`,
+          `The failed ${what} was deleted but is still there after ${formatDuration(options.timeoutMs)} (finalizers: ${JSON.stringify(existing.metadata?.finalizers ?? [])}): inspect it with kubectl -n ${namespace} get job/${name} -o yaml`,
         );
       }
       continue;

@@ -178,3 +178,8 @@ export function objectPath(
   if (subresource) parts.push(subresource);
   return parts.join("/");
 }
+
+/** `300 ms`, `15s`: a duration for messages. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)}s`;
+}

@@ -25,6 +25,11 @@ export interface JobScript {
   readonly podDelayMs?: number;
   /** Label the pod as clusters before 1.27 do: `job-name`/`controller-uid` only. */
   readonly legacyLabels?: boolean;
+  /**
+   * With `hang`: the deadline counts from the moment a client follows the main container's log
+   * (so a test that asserts on streamed lines does not depend on how fast the client attaches).
+   */
+  readonly waitForFollower?: boolean;
   /** Never create the pod (as when admission rejects it); the Job stays active. */
   readonly noPod?: boolean;
 }
@@ -223,7 +228,12 @@ export function startJobController(
     }
     if (script.hang) {
       const deadlineMs = (job.spec.activeDeadlineSeconds ?? 3600) * msPerSecond;
-      await wait(Math.max(0, startedAt + deadlineMs - Date.now()));
+      let from = startedAt;
+      if (script.waitForFollower) {
+        while (!stopped && fake.openLogStreams() === 0) await wait(step);
+        from = Date.now();
+      }
+      await wait(Math.max(0, from + deadlineMs - Date.now()));
       if (stopped) return;
       // the Job controller kills the pod at the deadline
       fake.endLog(ns, podName, main);

@@ -175,7 +175,11 @@ describe("runMigrationJob", () => {
   test("a deadline: DeadlineExceeded, with the log streamed until the pod was killed", async () => {
     // 1 "second" of activeDeadlineSeconds lasts 60 ms in the fake cluster
     script(
-      { log: ["migrating up 0009_backfill", "backfilled 1000 rows"], hang: true },
+      {
+        log: ["migrating up 0009_backfill", "backfilled 1000 rows"],
+        hang: true,
+        waitForFollower: true,
+      },
       { msPerDeadlineSecond: 60 },
     );
     const result = await runMigrationJob(fake.access(), render({ deadlineSeconds: 1 }), options());
@@ -236,18 +240,22 @@ describe("runMigrationJob", () => {
       },
       spec: { containers: [{ name: "migrate", image: "x" }] },
     });
-    // the finalizer holds the old Job for a while after the DELETE
+    // the finalizer holds the old Job after the DELETE until the runner has read it twice more
+    let readsBeforeDelete = -1;
     let polledWhileHeld = 0;
-    const release = fake.onChange((event) => {
-      if (event.object.kind === "Job" && event.object.metadata.deletionTimestamp) {
-        setTimeout(() => {
-          polledWhileHeld = fake.requestsTo("GET", `${JOBS}/web-migrate-6-8-0`).length;
-          fake.update("batch/v1", "Job", "web", "web-migrate-6-8-0", (o) => {
-            o.metadata.finalizers = [];
-          });
-        }, 40);
+    const holder = setInterval(() => {
+      const reads = fake.requestsTo("GET", `${JOBS}/web-migrate-6-8-0`).length;
+      const held = fake.get("batch/v1", "Job", "web", "web-migrate-6-8-0");
+      if (!held?.metadata.deletionTimestamp || held.metadata.uid !== before.metadata.uid) return;
+      if (readsBeforeDelete < 0) readsBeforeDelete = reads;
+      if (reads - readsBeforeDelete >= 2) {
+        polledWhileHeld = reads - readsBeforeDelete;
+        fake.update("batch/v1", "Job", "web", "web-migrate-6-8-0", (o) => {
+          o.metadata.finalizers = [];
+        });
       }
-    });
+    }, 2);
+    const release = () => clearInterval(holder);
     controller = startJobController(fake, (j) =>
       j.metadata.uid !== before.metadata.uid ? { log: ["retry ok"] } : undefined,
     );
@@ -263,7 +271,7 @@ describe("runMigrationJob", () => {
       JSON.parse(deletes[0].body || "{}").propagationPolicy;
     expect(policy).toBe("Background");
     // it waited: the old Job was read while the finalizer held it, and the new one has a new uid
-    expect(polledWhileHeld).toBeGreaterThan(1);
+    expect(polledWhileHeld).toBeGreaterThanOrEqual(2);
     const posts = fake.requestsTo("POST", JOBS);
     expect(posts).toHaveLength(2);
     expect(fake.get("batch/v1", "Job", "web", "web-migrate-6-8-0")!.metadata.uid).not.toBe(
@@ -361,7 +369,7 @@ describe("runMigrationJob", () => {
 
   test("the client-side timeout: timed-out, the Job left running, how to inspect it", async () => {
     script({ log: ["migrating up 0010_big_table", "still copying"], hang: true });
-    const result = await runMigrationJob(fake.access(), render(), options({ timeoutMs: 300 }));
+    const result = await runMigrationJob(fake.access(), render(), options({ timeoutMs: 1000 }));
 
     expect(result).toMatchObject({
       outcome: "timed-out",
@@ -370,7 +378,7 @@ describe("runMigrationJob", () => {
       logTail: ["migrating up 0010_big_table", "still copying"],
     });
     expect(result.summary).toBe(
-      "the migration Job web/web-migrate-6-8-0 did not finish within 0s; it was left as it is (nothing deleted): inspect it with kubectl -n web describe job/web-migrate-6-8-0; kubectl -n web logs job/web-migrate-6-8-0 -c migrate",
+      "the migration Job web/web-migrate-6-8-0 did not finish within 1s; it was left as it is (nothing deleted): inspect it with kubectl -n web describe job/web-migrate-6-8-0; kubectl -n web logs job/web-migrate-6-8-0 -c migrate",
     );
     expect(fake.requestsTo("DELETE", /.*/)).toEqual([]);
     expect(fake.get("batch/v1", "Job", "web", "web-migrate-6-8-0")!.status.active).toBe(1);
@@ -433,7 +441,7 @@ describe("runMigrationJob", () => {
         });
       }
     });
-    const result = await runMigrationJob(fake.access(), render(), options({ timeoutMs: 200 }));
+    const result = await runMigrationJob(fake.access(), render(), options({ timeoutMs: 500 }));
     warned();
     expect(result.outcome).toBe("timed-out");
     expect(progress.filter((l) => l.includes("FailedCreate"))).toEqual([
