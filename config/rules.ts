@@ -2,11 +2,8 @@
  * Rules that relate several fields of one environment file. Where a construct validates the
  * same props, its exported validator is reused so the file and the construct say the same thing.
  */
-import {
-  DATABASE_ENVIRONMENT_KEYS,
-  databaseEntryProblems,
-  databaseRoles,
-} from "../constructs/private/database-access";
+import { DATABASE_ENVIRONMENT_KEYS, databaseRoles } from "../constructs/private/database-access";
+import { databaseBootstrapProblems } from "../constructs/private/database-bootstrap";
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
@@ -124,6 +121,11 @@ export function crossFieldProblems(
   if (env.dns && env.name && env.region) {
     problems.push(...dnsProblems(env, { name: env.name, region: env.region }, env.dns.zones));
   }
+  // the databases the bootstrap creates: valid names, one app per database
+  const databases = Object.entries(env.apps ?? {}).flatMap(([app, a]) =>
+    a.database ? [{ app, database: a.database.name }] : [],
+  );
+  if (databases.length > 0) problems.push(...databaseBootstrapProblems(databases));
   for (const [name, app] of Object.entries(env.apps ?? {})) {
     const appProps = {
       ...app,
@@ -154,18 +156,6 @@ export function crossFieldProblems(
           `apps.${name}.imageRepository`,
           app.imageRepository,
           "a github section too: the push role is trusted through the account's GitHub OIDC provider (README, Pipeline)",
-        );
-    }
-    if (app.database) {
-      problems.push(...databaseEntryProblems(app.database, `apps.${name}.database`));
-      const owner = Object.entries(env.apps ?? {}).find(
-        ([other, o]) => other !== name && o.database?.name === app.database?.name,
-      )?.[0];
-      if (owner !== undefined && owner < name)
-        add(
-          `apps.${name}.database.name`,
-          app.database.name,
-          `a database of this app's own (apps.${owner} uses ${app.database.name}; one owner role per database)`,
         );
     }
     if (app.migrations && !app.database) {

@@ -5,10 +5,10 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { DNS_LABEL } from "./private/patterns";
 import {
   databaseEnvironment,
-  databaseEntryProblems,
   databaseRoles,
   migratorServiceAccount,
 } from "./private/database-access";
+import { databaseBootstrapProblems } from "./private/database-bootstrap";
 import { isToken, ProblemList, throwIfProblems } from "./private/validation";
 
 export {
@@ -60,9 +60,9 @@ export class DatabaseAccess extends Construct {
     super(scope, id);
     const problems = new ProblemList();
     problems.addAll(
-      databaseEntryProblems({ name: props.database }, "database").map((p) => ({
+      databaseBootstrapProblems([{ app: props.app, database: props.database }]).map((p) => ({
         ...p,
-        field: "database",
+        field: p.field.endsWith(".database.name") ? "database" : "app",
       })),
     );
     if (!isToken(props.namespace)) {

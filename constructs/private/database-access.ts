@@ -7,11 +7,6 @@
  * one Kubernetes service account connect as each.
  */
 import type { PolicyStatement } from "./iam";
-import type { Problem } from "./validation";
-
-/** A PostgreSQL identifier the bootstrap can use unquoted: lowercase, digits and `_`. */
-export const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const RESERVED_DATABASES = ["postgres", "template0", "template1", "rdsadmin"];
 
 /** The two PostgreSQL roles of an app (`-` in the app name becomes `_`). */
 export function databaseRoles(app: string): {
@@ -25,31 +20,6 @@ export function databaseRoles(app: string): {
 /** The Kubernetes service account the migration Job runs as, in the app namespace. */
 export function migratorServiceAccount(app: string): string {
   return `${app}-migrator`;
-}
-
-/** Every problem with `apps.<app>.database` (`field` is its path). */
-export function databaseEntryProblems(entry: { readonly name: unknown }, field: string): Problem[] {
-  const name = entry.name;
-  if (typeof name !== "string" || !DATABASE_NAME.test(name)) {
-    return [
-      {
-        field: `${field}.name`,
-        received: name,
-        expected:
-          "a PostgreSQL database name of 1-63 lowercase letters, digits and '_', not starting with a digit",
-      },
-    ];
-  }
-  if (RESERVED_DATABASES.includes(name)) {
-    return [
-      {
-        field: `${field}.name`,
-        received: name,
-        expected: `a database of the app's own, not ${RESERVED_DATABASES.join(", ")}`,
-      },
-    ];
-  }
-  return [];
 }
 
 /** Where an app's pods find its database (its colours' ConfigMaps carry these, libpq's names). */

@@ -33,6 +33,7 @@
  * `public` schema owned by someone else, or an app role with more than DML rights stops the script
  * (`ON_ERROR_STOP`) with what to fix by hand.
  */
+import { databaseRoles } from "./database-access";
 import { formatProblem, type Problem } from "./validation";
 
 /** One app's database. */
@@ -41,14 +42,6 @@ export interface DatabaseBootstrapEntry {
   readonly app: string;
   /** The database's name: a lowercase PostgreSQL identifier, e.g. `billing`. */
   readonly database: string;
-}
-
-/** The two login roles of an app. */
-export interface DatabaseRoles {
-  /** `<app>_migrator`: owns the database and its `public` schema, runs the migrations (DDL). */
-  readonly migrator: string;
-  /** `<app>_app`: the runtime role, DML only (SELECT, INSERT, UPDATE, DELETE; sequences). */
-  readonly app: string;
 }
 
 /** The role the master user must be able to grant (IAM database authentication on RDS). */
@@ -63,12 +56,6 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 /** The longer suffix, `_migrator`, must still fit in 63 characters. */
 const MAX_APP = MAX_IDENTIFIER - "_migrator".length;
-
-/** The role names of an app: `billing-api` -> `billing_api_migrator`, `billing_api_app`. */
-export function databaseRoles(app: string): DatabaseRoles {
-  const base = app.replace(/-/g, "_");
-  return { migrator: `${base}_migrator`, app: `${base}_app` };
-}
 
 /** Every problem of the entries (empty when they are valid); fields are `apps.<app>.database.name`. */
 export function databaseBootstrapProblems(entries: readonly DatabaseBootstrapEntry[]): Problem[] {
@@ -171,16 +158,16 @@ function entryScript({ app, database }: DatabaseBootstrapEntry): string[] {
   const roles = databaseRoles(app);
   const db = ident(database);
   const migrator = ident(roles.migrator);
-  const runtime = ident(roles.app);
+  const runtime = ident(roles.runtime);
   const exists = (role: string) => `EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(role)})`;
   const memberOf = (role: string, member: string) =>
     `EXISTS (SELECT FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = ${literal(role)} AND u.rolname = ${literal(member)})`;
-  const lines = [`-- ${app}: database ${database}, roles ${roles.migrator} and ${roles.app}`];
+  const lines = [`-- ${app}: database ${database}, roles ${roles.migrator} and ${roles.runtime}`];
   lines.push(
-    `\\echo 'bootstrap ${app}: database ${database}, roles ${roles.migrator}, ${roles.app}'`,
+    `\\echo 'bootstrap ${app}: database ${database}, roles ${roles.migrator}, ${roles.runtime}'`,
   );
 
-  for (const role of [roles.migrator, roles.app]) {
+  for (const role of [roles.migrator, roles.runtime]) {
     lines.push(
       `SELECT 'CREATE ROLE ${ident(role)} LOGIN' WHERE NOT ${exists(role)} \\gexec`,
       `SELECT 'ALTER ROLE ${ident(role)} LOGIN' WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(role)} AND NOT rolcanlogin) \\gexec`,
@@ -191,11 +178,11 @@ function entryScript({ app, database }: DatabaseBootstrapEntry): string[] {
   lines.push(
     "DO $bootstrap$",
     "BEGIN",
-    `  IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (${literal(roles.migrator)}, ${literal(roles.app)}) AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)) THEN`,
-    `    RAISE EXCEPTION 'role ${roles.migrator} or ${roles.app} exists with SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS: expected plain LOGIN roles; the bootstrap never takes rights away, fix the role by hand';`,
+    `  IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (${literal(roles.migrator)}, ${literal(roles.runtime)}) AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)) THEN`,
+    `    RAISE EXCEPTION 'role ${roles.migrator} or ${roles.runtime} exists with SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS: expected plain LOGIN roles; the bootstrap never takes rights away, fix the role by hand';`,
     "  END IF;",
-    `  IF pg_has_role(${literal(roles.app)}, ${literal(roles.migrator)}, 'MEMBER') THEN`,
-    `    RAISE EXCEPTION 'role ${roles.app} is a member of ${roles.migrator}: the runtime role must not run DDL; revoke the membership by hand';`,
+    `  IF pg_has_role(${literal(roles.runtime)}, ${literal(roles.migrator)}, 'MEMBER') THEN`,
+    `    RAISE EXCEPTION 'role ${roles.runtime} is a member of ${roles.migrator}: the runtime role must not run DDL; revoke the membership by hand';`,
     "  END IF;",
     // PostgreSQL 16: CREATE DATABASE ... OWNER and SET ROLE need the SET option, which the
     // automatic ADMIN grant to a CREATEROLE creator lacks; PostgreSQL 15: membership is enough.

@@ -14,6 +14,7 @@
  * No password exists anywhere: the token is a 15-minute presigned request, valid for new
  * connections only, so a migration must open its connections within 15 minutes of its start.
  */
+import { databaseRoles } from "../../constructs/private/database-access";
 import { createHash } from "node:crypto";
 import type { V1Container, V1Job, V1ResourceRequirements } from "@kubernetes/client-node";
 import {
@@ -80,7 +81,7 @@ const HASH_LENGTH = 8;
 
 /** The database role migrations run as. */
 export function migratorRole(app: string): string {
-  return `${app}_migrator`;
+  return databaseRoles(app).migrator;
 }
 
 /**

@@ -457,10 +457,10 @@ describe("environment-file rules for databases", () => {
 
   test("fails when a database name is not a plain PostgreSQL identifier or is reserved", () => {
     expect(problems((apps) => (apps.web.database = { name: "Web-DB" }))).toEqual([
-      "apps.web.database.name: a PostgreSQL database name of 1-63 lowercase letters, digits and '_', not starting with a digit",
+      "apps.web.database.name: a PostgreSQL identifier: a lowercase letter or _ first, then lowercase letters, digits or _",
     ]);
     expect(problems((apps) => (apps.web.database = { name: "postgres" }))).toEqual([
-      "apps.web.database.name: a database of the app's own, not postgres, template0, template1, rdsadmin",
+      "apps.web.database.name: a database of the app's own, not one of postgres, template0, template1, rdsadmin",
     ]);
   });
 
@@ -470,7 +470,7 @@ describe("environment-file rules for databases", () => {
         apps.api = { ...apps.web, namespace: "api", host: "api.staging.example.com" };
       }),
     ).toEqual([
-      "apps.web.database.name: a database of this app's own (apps.api uses web; one owner role per database)",
+      "apps.api.database.name: a database no other app uses (apps.web has it; a database has one migrator owner)",
     ]);
   });
 });

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import {
   databaseBootstrapProblems,
   databaseBootstrapScript,
-  databaseRoles,
   type DatabaseBootstrapEntry,
 } from "../../constructs/private/database-bootstrap";
+import { databaseRoles } from "../../constructs/private/database-access";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 
 jest.setTimeout(120_000);
@@ -177,7 +177,7 @@ describe("the bootstrap on a real PostgreSQL, as a non-superuser master", () => 
 
   test("the migrator runs DDL; the app role reads and writes rows but runs no DDL", async () => {
     const migrator = databaseRoles("web").migrator;
-    const app = databaseRoles("web").app;
+    const app = databaseRoles("web").runtime;
     expect(
       await attempt(
         "CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL); CREATE INDEX items_name ON items (name)",
@@ -209,7 +209,7 @@ describe("the bootstrap on a real PostgreSQL, as a non-superuser master", () => 
   });
 
   test("a table that existed before the bootstrap is granted to the app role too", async () => {
-    const { app } = databaseRoles("legacy");
+    const { runtime: app } = databaseRoles("legacy");
     expect(await attempt("INSERT INTO legacy_items (name) VALUES ('x')", app, "legacy")).toBe("ok");
     expect(await attempt("SELECT count(*) FROM legacy_items", app, "legacy")).toBe("ok");
     expect(await attempt("DROP TABLE legacy_items", app, "legacy")).toMatch(/must be owner/);
@@ -270,7 +270,7 @@ describe("the entries", () => {
   test("role names map - to _", () => {
     expect(databaseRoles("billing-api")).toEqual({
       migrator: "billing_api_migrator",
-      app: "billing_api_app",
+      runtime: "billing_api_app",
     });
   });
 
