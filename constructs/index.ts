@@ -130,6 +130,16 @@ export {
   type SnsPublishTarget,
 } from "./private/addon-policies";
 export {
+  ExternalSecretsOperator,
+  validateExternalSecretsOperatorProps,
+  testedKubernetesVersions,
+  EXTERNAL_SECRETS_API_VERSION,
+  EXTERNAL_SECRETS_CHART_VERSION,
+  EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+  EXTERNAL_SECRETS_TESTED_KUBERNETES_VERSIONS,
+  type ExternalSecretsOperatorProps,
+} from "./external-secrets-operator";
+export {
   PipelineRunners,
   validatePipelineRunnersProps,
   RUNNER_COMPUTE_TYPES,
