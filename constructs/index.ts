@@ -140,6 +140,23 @@ export {
   type ExternalSecretsOperatorProps,
 } from "./external-secrets-operator";
 export {
+  NamespaceSecrets,
+  validateNamespaceSecretsProps,
+  DEFAULT_SECRETS_REFRESH_INTERVAL,
+  type NamespaceSecretsProps,
+  type NamespaceSecretsSpec,
+  type NamespaceSecretsValidationInput,
+} from "./namespace-secrets";
+export {
+  appSecretsPrefix,
+  appSecretsProblems,
+  isWithinScope,
+  monitoringSecretsPrefix,
+  ENVIRONMENT_VARIABLE_NAME,
+  type SecretReference,
+  type SecretsScope,
+} from "./private/secrets";
+export {
   PipelineRunners,
   validatePipelineRunnersProps,
   RUNNER_COMPUTE_TYPES,
