@@ -99,10 +99,15 @@ export {
   validateMonitoringProps,
   MONITORING_CHART_VERSION,
   ALERTMANAGER_SERVICE_ACCOUNT_NAME,
-  unmanagedWebhookProblems,
+  ALERTMANAGER_SECRETS_PATH,
+  RECEIVER_SECRET_NAME,
+  RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
   type MonitoringProps,
   type AlertReceiver,
   type AlertReceivers,
+  type ReceiverSecrets,
+  type SnsAlertReceiver,
+  type WebhookAlertReceiver,
 } from "./monitoring";
 export {
   DnsValidatedCertificate,
@@ -125,8 +130,10 @@ export {
   externalDnsPolicy,
   loadBalancerControllerPolicy,
   LOAD_BALANCER_CONTROLLER_POLICY_VERSION,
+  secretsReadPolicy,
   snsPublishPolicy,
   type ClusterAutoscalerPolicyScope,
+  type SecretsReadTarget,
   type SnsPublishTarget,
 } from "./private/addon-policies";
 export {
@@ -148,8 +155,10 @@ export {
   type NamespaceSecretsValidationInput,
 } from "./namespace-secrets";
 export {
+  appSecretName,
   appSecretsPrefix,
   appSecretsProblems,
+  appSecretsServiceAccountName,
   isWithinScope,
   monitoringSecretsPrefix,
   ENVIRONMENT_VARIABLE_NAME,

@@ -140,3 +140,13 @@ export function appSecretsProblems(
   }
   return [...p.problems];
 }
+
+/** The ServiceAccount (and SecretStore, Helm release) of an app's secrets: `<app>-secrets`. */
+export function appSecretsServiceAccountName(app: string): string {
+  return `${app}-secrets`;
+}
+
+/** The Kubernetes Secret holding an app's secrets (keys: the ENV names): `<app>-secrets`. */
+export function appSecretName(app: string): string {
+  return `${app}-secrets`;
+}
