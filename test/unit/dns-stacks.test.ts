@@ -130,7 +130,7 @@ describe("with a dns section: the infrastructure stack", () => {
     const { infrastructure: shared } = stacks(
       withDns((raw) => {
         raw.cdn = {};
-        raw.apps.api = { ...raw.apps.web, namespace: "api" };
+        raw.apps.api = { ...raw.apps.web, namespace: "api", secrets: {} }; // web's secrets are named prod/web/...
       }),
     );
     expect(Object.keys(resources(shared, "aws_acm_certificate"))).toHaveLength(1);
