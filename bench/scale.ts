@@ -31,6 +31,7 @@ export function scaledEnvironments(root: string, environments: number, apps: num
       const id = `app${a}`;
       env.apps[id] = { ...structuredClone(app), namespace: id, host: `${id}.${name}.example.com` };
       delete env.apps[id].imageRepository;
+      delete env.apps[id].secrets; // named <env>/web/..., readable by web's role only
     }
     writeFileSync(join(dir, `${name}.yaml`), stringify(env));
   }

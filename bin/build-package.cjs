@@ -2,7 +2,8 @@
 /**
  * `npm run build` (and `prepack`): the package's dist/ — `tsc -p tsconfig.build.json` (type-checked
  * JavaScript, declarations, declaration and source maps), then the files the constructs read at
- * synthesis time by path (the CloudFront function, the Helm post-renderer) next to their modules.
+ * synthesis time by path (the CloudFront function, the Helm post-renderer, the local Helm charts)
+ * next to their modules.
  */
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -21,7 +22,7 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-for (const dir of ["constructs/functions", "constructs/post-renderers"]) {
+for (const dir of ["constructs/functions", "constructs/post-renderers", "constructs/charts"]) {
   mkdirSync(join(root, "dist", dir), { recursive: true });
   cpSync(join(root, dir), join(root, "dist", dir), { recursive: true });
 }

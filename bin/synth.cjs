@@ -25,6 +25,7 @@ const out = join(root, ".build", "synth");
 /** What the program is made of: TypeScript to transpile, and the files it reads by path. */
 const SOURCES = ["main.ts", "version.ts", "config", "constructs", "policy", "stacks", "scripts"];
 const MANIFEST = join(out, ".manifest.json");
+const CHARTS = join("constructs", "charts") + "/";
 const FORMAT = 1; // bump when the transpile options change: everything is rebuilt
 
 function walk(path, found) {
@@ -39,7 +40,9 @@ function walk(path, found) {
     (ext === ".ts" && !path.endsWith(".d.ts")) ||
     ext === ".json" ||
     ext === ".js" ||
-    ext === ".cjs"
+    ext === ".cjs" ||
+    // the local Helm charts, read by path (Chart.yaml, values.yaml, templates/*.yaml, *.tpl)
+    relative(root, path).startsWith(CHARTS)
   )
     found.set(relative(root, path), `${stat.size}:${stat.mtimeMs}`);
 }

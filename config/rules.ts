@@ -14,7 +14,14 @@ import {
 } from "../constructs/blue-green-release";
 import { validateStaticSiteProps } from "../constructs/static-site";
 import { validateAlarmsProps } from "../constructs/alarms";
-import { unmanagedWebhookProblems } from "../constructs/monitoring";
+import { validateExternalSecretsOperatorProps } from "../constructs/external-secrets-operator";
+import { isSupportedKubernetesVersion } from "../constructs/kubernetes-versions";
+import {
+  appSecretsProblems,
+  monitoringSecretsPrefix,
+  secretReferenceProblems,
+} from "../constructs/private/secrets";
+import { ProblemList } from "../constructs/private/validation";
 import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
@@ -112,12 +119,8 @@ export function crossFieldProblems(
       problems.push({ ...p, field: p.field === "name" ? p.field : `alerts.${p.field}` });
     }
   }
-  if (env.monitoring) {
-    // a webhook's Secret would not exist: Alertmanager would never start (the construct's rule)
-    for (const p of unmanagedWebhookProblems(env.monitoring.receivers)) {
-      problems.push({ ...p, field: `monitoring.${p.field}` });
-    }
-  }
+  // with a wrong name every secret would be reported against it: the name's problem is enough
+  if (env.name === fileStem) problems.push(...secretsProblems(env));
   if (env.dns && env.name && env.region) {
     problems.push(...dnsProblems(env, { name: env.name, region: env.region }, env.dns.zones));
   }
@@ -171,6 +174,52 @@ export function crossFieldProblems(
         app.version,
         `${PINNED_VERSION_EXPECTED} (the version the pipeline releases)`,
       );
+  }
+  return problems;
+}
+
+/**
+ * Secrets from Secrets Manager (README, Configuration and secrets): each app's under
+ * `<env>/<app>/`, each webhook receiver's under `<env>/monitoring/` (the only names their roles
+ * read), and, when anything uses them, External Secrets Operator tested on the cluster's minor.
+ */
+function secretsProblems(env: Partial<EnvironmentConfig>): Problem[] {
+  const problems: Problem[] = [];
+  if (!env.name) return problems;
+  const users: string[] = [];
+  for (const [name, app] of Object.entries(env.apps ?? {})) {
+    for (const p of appSecretsProblems(env.name, name, app.secrets))
+      problems.push({ ...p, field: `apps.${name}.secrets.${p.field}` });
+    if (Object.keys(app.secrets).length > 0) users.push(`apps.${name}.secrets`);
+  }
+  const prefix = monitoringSecretsPrefix(env.name);
+  for (const [severity, receiver] of Object.entries(env.monitoring?.receivers ?? {})) {
+    if (receiver.type !== "webhook") continue;
+    const p = new ProblemList();
+    secretReferenceProblems(
+      p,
+      `monitoring.receivers.${severity}.secret`,
+      receiver.secret,
+      { prefixes: [prefix] },
+      `the monitoring SecretStore's role reads only ${prefix}*`,
+    );
+    problems.push(...p.problems);
+    users.push(`monitoring.receivers.${severity}`);
+  }
+  // a version EKS does not create is reported by the cluster's own rule
+  if (
+    users.length > 0 &&
+    env.cluster &&
+    isSupportedKubernetesVersion(env.cluster.kubernetesVersion)
+  ) {
+    for (const p of validateExternalSecretsOperatorProps({
+      kubernetesVersion: env.cluster.kubernetesVersion,
+    }))
+      problems.push({
+        ...p,
+        field: `cluster.${p.field}`,
+        expected: `${p.expected} (${users.join(", ")} need External Secrets Operator)`,
+      });
   }
   return problems;
 }

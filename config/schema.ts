@@ -154,7 +154,14 @@ const receiver = z.discriminatedUnion("type", [
       topicArn: z.string().optional(),
     })
     .strict(),
-  z.object({ type: z.literal("webhook"), secretName: z.string(), secretKey: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal("webhook"),
+      // the Secrets Manager secret holding the URL (<env>/monitoring/...), and for a JSON secret
+      // its key; value rules: Monitoring (validateMonitoringProps) and config/rules.ts
+      secret: z.object({ name: z.string(), key: z.string().optional() }).strict(),
+    })
+    .strict(),
 ]);
 
 const monitoring = z
@@ -326,7 +333,7 @@ const app = z
     // pins it in the colour's entry); value rules: BlueGreenRelease (validateBlueGreenReleaseProps)
     config: appConfiguration.default({}),
     // secrets from AWS Secrets Manager, by name only (never a value): ENV_NAME -> the secret
-    // <env>/<app>/... and, for a JSON secret, the key; value rules: AppSecrets
+    // <env>/<app>/... and, for a JSON secret, the key; value rules: appSecretsProblems
     secrets: z
       .record(z.object({ name: z.string(), key: z.string().optional() }).strict())
       .default({}),

@@ -115,10 +115,15 @@ export {
   validateMonitoringProps,
   MONITORING_CHART_VERSION,
   ALERTMANAGER_SERVICE_ACCOUNT_NAME,
-  unmanagedWebhookProblems,
+  ALERTMANAGER_SECRETS_PATH,
+  RECEIVER_SECRET_NAME,
+  RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
   type MonitoringProps,
   type AlertReceiver,
   type AlertReceivers,
+  type ReceiverSecrets,
+  type SnsAlertReceiver,
+  type WebhookAlertReceiver,
 } from "./monitoring";
 export {
   DnsValidatedCertificate,
@@ -141,10 +146,41 @@ export {
   externalDnsPolicy,
   loadBalancerControllerPolicy,
   LOAD_BALANCER_CONTROLLER_POLICY_VERSION,
+  secretsReadPolicy,
   snsPublishPolicy,
   type ClusterAutoscalerPolicyScope,
+  type SecretsReadTarget,
   type SnsPublishTarget,
 } from "./private/addon-policies";
+export {
+  ExternalSecretsOperator,
+  validateExternalSecretsOperatorProps,
+  testedKubernetesVersions,
+  EXTERNAL_SECRETS_API_VERSION,
+  EXTERNAL_SECRETS_CHART_VERSION,
+  EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+  EXTERNAL_SECRETS_TESTED_KUBERNETES_VERSIONS,
+  type ExternalSecretsOperatorProps,
+} from "./external-secrets-operator";
+export {
+  NamespaceSecrets,
+  validateNamespaceSecretsProps,
+  DEFAULT_SECRETS_REFRESH_INTERVAL,
+  type NamespaceSecretsProps,
+  type NamespaceSecretsSpec,
+  type NamespaceSecretsValidationInput,
+} from "./namespace-secrets";
+export {
+  appSecretName,
+  appSecretsPrefix,
+  appSecretsProblems,
+  appSecretsServiceAccountName,
+  isWithinScope,
+  monitoringSecretsPrefix,
+  ENVIRONMENT_VARIABLE_NAME,
+  type SecretReference,
+  type SecretsScope,
+} from "./private/secrets";
 export {
   PipelineRunners,
   validatePipelineRunnersProps,

@@ -26,6 +26,13 @@ import {
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { suppressPolicy } from "../policy/suppressions";
 import type { Tier } from "./types";
+import type { ExternalSecretsOperator } from "./external-secrets-operator";
+import { NamespaceSecrets } from "./namespace-secrets";
+import {
+  secretReferenceProblems,
+  type SecretReference,
+  type SecretsScope,
+} from "./private/secrets";
 
 export type { AlertThresholds, HttpMetricNames } from "./private/monitoring-rules";
 
@@ -41,18 +48,54 @@ const BUSYBOX_TAG = "1.37.0";
  */
 export const ALERTMANAGER_SERVICE_ACCOUNT_NAME = "alertmanager";
 
-/** Where Alertmanager sends one severity of alerts. */
 /**
- * Webhook receivers are refused (see {@link unmanagedWebhookProblems}): their URL would come from a
- * Secret that nothing in the stack creates, and Alertmanager cannot start without it.
+ * The service account of the monitoring namespace's SecretStore, which syncs the webhook
+ * receivers' URLs from Secrets Manager. Its IRSA role (trust subject
+ * `system:serviceaccount:<namespace>:alertmanager-secrets`) reads only `<env>/monitoring/*`.
  */
-export interface AlertReceiver {
+export const RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME = "alertmanager-secrets";
+
+/**
+ * The Kubernetes Secret holding the webhook receivers' URLs (key: the severity). Alertmanager
+ * mounts it at `/etc/alertmanager/secrets/alertmanager-receivers/` (alertmanagerSpec.secrets).
+ */
+export const RECEIVER_SECRET_NAME = "alertmanager-receivers";
+
+/** Where Alertmanager sends one severity of alerts: an SNS topic or a webhook. */
+export type AlertReceiver = SnsAlertReceiver | WebhookAlertReceiver;
+
+/** Alerts published to an SNS topic. */
+export interface SnsAlertReceiver {
   /** Publish to an SNS topic, signed with SigV4 (credentials from the IRSA role). */
   readonly type: "sns";
   /** ARN of the SNS topic. */
   readonly topicArn: string;
   /** IRSA role Alertmanager's service account assumes (see `snsPublishPolicy`). @default no annotation: credentials must come from an EKS Pod Identity association */
   readonly roleArn?: string;
+}
+
+/**
+ * Alerts posted to a webhook (Alertmanager's webhook payload) whose URL is a secret in AWS
+ * Secrets Manager: synced into {@link RECEIVER_SECRET_NAME} through `receiverSecrets`, read by
+ * Alertmanager from the mounted file (`url_file`), never written into the configuration.
+ */
+export interface WebhookAlertReceiver {
+  /** Post to a webhook. */
+  readonly type: "webhook";
+  /** The Secrets Manager secret holding the URL (e.g. `prod/monitoring/pagerduty`), and for a JSON secret its key. */
+  readonly secret: SecretReference;
+}
+
+/** How the webhook receivers' Secret is synced from Secrets Manager (External Secrets Operator). */
+export interface ReceiverSecrets {
+  /** ARN of the IRSA role of the SecretStore's service account ({@link RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME}). */
+  readonly roleArn: string;
+  /** The External Secrets Operator (CRDs and webhook first). */
+  readonly operator: Pick<ExternalSecretsOperator, "release" | "apiVersion">;
+  /** What the role may read: each receiver's secret must be inside it. @default not checked */
+  readonly readable?: SecretsScope;
+  /** How often the URLs are read again. @default "1h" */
+  readonly refreshInterval?: string;
 }
 
 /** The receivers alerts are routed to, by their `severity` label. */
@@ -66,6 +109,8 @@ export interface AlertReceivers {
 const SEVERITIES = ["critical", "warning"] as const;
 type Severity = (typeof SEVERITIES)[number];
 
+/** Where the Prometheus Operator mounts each Secret of `alertmanagerSpec.secrets`. */
+export const ALERTMANAGER_SECRETS_PATH = "/etc/alertmanager/secrets";
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -73,6 +118,11 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export interface MonitoringProps {
   /** Receivers of critical and warning alerts. */
   readonly receivers: AlertReceivers;
+  /**
+   * Required with a webhook receiver: the role and operator that sync the receivers' URLs from
+   * Secrets Manager into a Secret Alertmanager mounts. @default none (sns receivers only)
+   */
+  readonly receiverSecrets?: ReceiverSecrets;
   /** AWS region of the cluster (SigV4 region for SNS topics given as unresolved references). */
   readonly region: string;
   /** Namespace created for the stack. @default "monitoring" */
@@ -122,8 +172,7 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
     p.check(false, "receivers", receivers, "an object with a critical and a warning receiver");
   } else {
     for (const severity of SEVERITIES) {
-      p.addAll(unmanagedWebhookProblems({ [severity]: receivers[severity] }, props.namespace));
-      checkReceiver(p, `receivers.${severity}`, receivers[severity]);
+      checkReceiver(p, `receivers.${severity}`, receivers[severity], props.receiverSecrets);
     }
     const roles = SEVERITIES.map((s) => receivers[s]).map((r) =>
       r?.type === "sns" ? r.roleArn : undefined,
@@ -239,40 +288,37 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
   return [...p.problems];
 }
 
-/**
- * A problem for every receiver of type `webhook` (field `receivers.<severity>.type`): its URL would
- * be read from a Secret that nothing in the stack creates, and the Prometheus Operator does not
- * start Alertmanager without every Secret it mounts, while the Helm release still succeeds. Shared
- * with the environment-file validation (`monitoring.receivers`), so both say the same thing.
- */
-export function unmanagedWebhookProblems(
-  receivers: Partial<Record<Severity, unknown>>,
-  namespace = "monitoring",
-): Problem[] {
-  const p = new ProblemList();
-  for (const severity of SEVERITIES) {
-    const r = receivers[severity] as Record<string, unknown> | undefined;
-    if (typeof r !== "object" || r === null || r.type !== "webhook") continue;
-    const secret = typeof r.secretName === "string" ? `Secret "${r.secretName}"` : "a Secret";
-    p.check(
-      false,
-      `receivers.${severity}.type`,
-      r.type,
-      `"sns": a webhook receiver reads its URL from ${secret} in namespace "${namespace}", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)`,
-    );
-  }
-  return [...p.problems];
-}
-
-function checkReceiver(p: ProblemList, field: string, receiver: unknown): void {
+function checkReceiver(
+  p: ProblemList,
+  field: string,
+  receiver: unknown,
+  secrets: ReceiverSecrets | undefined,
+): void {
   const r = receiver as Record<string, unknown> | undefined;
-  if (r?.type === "webhook") return; // reported by unmanagedWebhookProblems
+  if (r?.type === "webhook") {
+    // Without a synced Secret the Prometheus Operator never starts Alertmanager, while the
+    // Helm release still reports success.
+    p.check(
+      secrets !== undefined,
+      "receiverSecrets",
+      secrets,
+      `the role and External Secrets Operator that sync the webhook URL of ${field} from Secrets Manager into Secret "${RECEIVER_SECRET_NAME}" (Alertmanager does not start without it)`,
+    );
+    secretReferenceProblems(
+      p,
+      `${field}.secret`,
+      r.secret as SecretReference,
+      secrets?.readable,
+      "the monitoring SecretStore's role reads nothing else",
+    );
+    return;
+  }
   if (typeof r !== "object" || r === null || r.type !== "sns") {
     p.check(
       false,
       `${field}.type`,
       typeof r === "object" && r !== null ? r.type : r,
-      `"sns" (with topicArn)`,
+      `"sns" (with topicArn) or "webhook" (with secret)`,
     );
     return;
   }
@@ -297,8 +343,9 @@ function checkReceiver(p: ProblemList, field: string, receiver: unknown): void {
 /**
  * In-cluster monitoring: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager,
  * Grafana, kube-state-metrics, node-exporter) in its own namespace, with the runbook's alert rules,
- * Alertmanager routing critical and warning alerts to their SNS receivers (published through
- * IRSA), and Grafana reachable only inside the cluster.
+ * Alertmanager routing critical and warning alerts to their receivers (SNS, published through
+ * IRSA, or a webhook whose URL is synced from Secrets Manager by {@link NamespaceSecrets}), and
+ * Grafana reachable only inside the cluster.
  */
 export class Monitoring extends Construct {
   /** The namespace resource. */
@@ -313,6 +360,8 @@ export class Monitoring extends Construct {
   readonly chartVersion: string;
   /** Alertmanager's service account name (annotated with the SNS receiver's role). */
   readonly alertmanagerServiceAccountName: string;
+  /** The webhook receivers' Secret, synced from Secrets Manager (absent without a webhook receiver). */
+  readonly receiverSecrets?: NamespaceSecrets;
   /** Grafana's ClusterIP Service (reach it with `kubectl port-forward`). */
   readonly grafanaServiceName: string;
   /** Secret holding Grafana's admin login (`admin-user`, `admin-password`). */
@@ -388,7 +437,31 @@ export class Monitoring extends Construct {
     );
 
     const receivers = props.receivers;
-    const snsRole = SEVERITIES.map((s) => receivers[s].roleArn).find((role) => role !== undefined);
+    const snsRole = SEVERITIES.map((s) => receivers[s])
+      .map((r) => (r.type === "sns" ? r.roleArn : undefined))
+      .find((role) => role !== undefined);
+
+    // Webhook URLs: synced from Secrets Manager into one Secret (key: the severity), mounted by
+    // Alertmanager and read as url_file, so no URL is in the values, the state or the config.
+    const webhooks = Object.fromEntries(
+      SEVERITIES.flatMap((s) => {
+        const r = receivers[s];
+        return r.type === "webhook" ? [[s, r.secret]] : [];
+      }),
+    );
+    if (props.receiverSecrets && Object.keys(webhooks).length > 0) {
+      this.receiverSecrets = new NamespaceSecrets(this, "receiver-secrets", {
+        namespace: this.namespace,
+        serviceAccountName: RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+        roleArn: props.receiverSecrets.roleArn,
+        region: props.region,
+        secrets: { [RECEIVER_SECRET_NAME]: webhooks },
+        readable: props.receiverSecrets.readable,
+        refreshInterval: props.receiverSecrets.refreshInterval,
+        operator: props.receiverSecrets.operator,
+        dependsOn: [this.namespaceResource],
+      });
+    }
 
     const prometheusReplicas = production ? 2 : 1;
     const alertmanagerReplicas = production ? 2 : 1;
@@ -482,6 +555,8 @@ export class Monitoring extends Construct {
           },
           alertmanagerSpec: {
             replicas: alertmanagerReplicas,
+            // mounted at /etc/alertmanager/secrets/<name>/ (Prometheus Operator AlertmanagerSpec.secrets)
+            ...(this.receiverSecrets ? { secrets: [RECEIVER_SECRET_NAME] } : {}),
             resources: {
               requests: { cpu: "50m", memory: "128Mi" },
               limits: { memory: "256Mi" },
@@ -577,6 +652,17 @@ function volumeSizeCheck(path: string, namespace: string, volumes: string, stora
 
 /** The Alertmanager receiver named after its severity. */
 function receiverConfig(name: Severity, receiver: AlertReceiver, region: string): object {
+  if (receiver.type === "webhook") {
+    return {
+      name,
+      webhook_configs: [
+        {
+          url_file: `${ALERTMANAGER_SECRETS_PATH}/${RECEIVER_SECRET_NAME}/${name}`,
+          send_resolved: true,
+        },
+      ],
+    };
+  }
   const arnRegion = isToken(receiver.topicArn)
     ? undefined
     : SNS_TOPIC_ARN.exec(receiver.topicArn)?.[2];

@@ -12,14 +12,24 @@ import { GithubDeployRoles } from "../constructs/github-deploy-roles";
 import { ClusterApiAccess } from "../constructs/cluster-api-access";
 import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
-import { ALERTMANAGER_SERVICE_ACCOUNT_NAME } from "../constructs/monitoring";
+import {
+  ALERTMANAGER_SERVICE_ACCOUNT_NAME,
+  RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+} from "../constructs/monitoring";
 import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT } from "../constructs/cluster-autoscaler";
 import {
   clusterAutoscalerPolicy,
   externalDnsPolicy,
   loadBalancerControllerPolicy,
+  secretsReadPolicy,
   snsPublishPolicy,
 } from "../constructs/private/addon-policies";
+import { EncryptionKey } from "../constructs/encryption-key";
+import {
+  appSecretsPrefix,
+  appSecretsServiceAccountName,
+  monitoringSecretsPrefix,
+} from "../constructs/private/secrets";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import {
   cdnCertificateDomainNames,
@@ -57,6 +67,23 @@ export class InfrastructureStack extends TerraformStack {
   readonly clusterAutoscalerRole: IamRole;
   /** IRSA role of Alertmanager, when an alert receiver publishes to SNS. */
   readonly alertmanagerRole?: IamRole;
+  /**
+   * The environment's key for Secrets Manager secrets (alias `<env>/secrets`): create every app
+   * and monitoring secret with it (`--kms-key-id alias/<env>/secrets`); the secrets roles decrypt
+   * with it only through Secrets Manager.
+   */
+  readonly secretsKey: EncryptionKey;
+  /**
+   * IRSA role of each app's SecretStore (service account `<namespace>/<app>-secrets`), by app
+   * name, for the apps with secrets: it reads only the secrets named `<env>/<app>/*`.
+   */
+  readonly appSecretsRoles: Readonly<Record<string, IamRole>> = {};
+  /**
+   * IRSA role of the monitoring namespace's SecretStore (service account
+   * `monitoring/alertmanager-secrets`), when an alert receiver is a webhook: it reads only the
+   * secrets named `<env>/monitoring/*`.
+   */
+  readonly monitoringSecretsRole?: IamRole;
   /**
    * The issued certificate of every app's host, by app name, when the file has a dns section
    * (none for an app with its own `certificateArn`). Used by the workloads stack's Ingresses.
@@ -265,6 +292,42 @@ export class InfrastructureStack extends TerraformStack {
       );
     }
 
+    // Secrets Manager: the environment's key, and one reader role per SecretStore, each scoped to
+    // its own names (<env>/<app>/*, <env>/monitoring/*) and to the key through Secrets Manager.
+    this.secretsKey = new EncryptionKey(this, "secrets-key", {
+      environment: aws,
+      description: `Secrets Manager secrets of environment ${env.name} (apps, alert receivers)`,
+      alias: `${env.name}/secrets`,
+      preventDestroy: env.tier === "production",
+    });
+    const readerPolicy = (prefix: string) =>
+      secretsReadPolicy({
+        account: env.account,
+        region: env.region,
+        partition: partitionOf(env.region),
+        prefixes: [prefix],
+        kmsKeyArns: [this.secretsKey.keyArn],
+      });
+    const appSecretsRoles: Record<string, IamRole> = {};
+    for (const [name, app] of Object.entries(env.apps)) {
+      if (Object.keys(app.secrets).length === 0) continue;
+      appSecretsRoles[name] = this.cluster.addServiceAccountRole(
+        app.namespace,
+        appSecretsServiceAccountName(name),
+        readerPolicy(appSecretsPrefix(env.name, name)),
+        { name: `${clusterName(env)}-${name}-secrets` },
+      );
+    }
+    this.appSecretsRoles = appSecretsRoles;
+    if (Object.values(env.monitoring.receivers).some((r) => r.type === "webhook")) {
+      this.monitoringSecretsRole = this.cluster.addServiceAccountRole(
+        "monitoring",
+        RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+        readerPolicy(monitoringSecretsPrefix(env.name)),
+        { name: `${clusterName(env)}-monitoring-secrets` },
+      );
+    }
+
     if (zones) {
       this.externalDnsRole = this.cluster.addServiceAccountRole(
         EXTERNAL_DNS_SERVICE_ACCOUNT.namespace,
@@ -345,6 +408,10 @@ export class InfrastructureStack extends TerraformStack {
       alarm_topic_arn: {
         value: this.alarms.topicArn,
         description: "SNS topic of the alarms in the environment's region",
+      },
+      secrets_kms_key_arn: {
+        value: this.secretsKey.keyArn,
+        description: `KMS key of the environment's Secrets Manager secrets (alias/${env.name}/secrets)`,
       },
       cluster_security_group_id: {
         value: this.cluster.clusterSecurityGroupId,

@@ -8,6 +8,14 @@ import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
+import { NamespaceSecrets } from "../constructs/namespace-secrets";
+import {
+  appSecretName,
+  appSecretsPrefix,
+  appSecretsServiceAccountName,
+  monitoringSecretsPrefix,
+} from "../constructs/private/secrets";
 import type { EnvironmentConfig } from "../config/schema";
 import { externalDnsOwnerId } from "../config/rules";
 import type { InfrastructureStack } from "./infrastructure-stack";
@@ -41,6 +49,18 @@ export class WorkloadsStack extends TerraformStack {
   readonly databaseAccess: Record<string, DatabaseAccess> = {};
   /** ExternalDNS, when the environment file has a dns section. */
   readonly externalDns?: ExternalDns;
+  /**
+   * External Secrets Operator, when something syncs secrets from Secrets Manager (an app with
+   * secrets, a webhook alert receiver): otherwise no controller with cluster-wide Secret rights runs.
+   */
+  readonly externalSecrets?: ExternalSecretsOperator;
+  /**
+   * The synced secrets of each app with `secrets`, by app name: the Kubernetes Secret
+   * {@link WorkloadsStack.appSecretNames} in the app namespace, one key per ENV name.
+   */
+  readonly appSecrets: Record<string, NamespaceSecrets> = {};
+  /** Name of each app's Kubernetes Secret (`<app>-secrets`), by app name, for the apps with secrets. */
+  readonly appSecretNames: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
@@ -63,12 +83,23 @@ export class WorkloadsStack extends TerraformStack {
       kubernetesVersion: env.cluster.kubernetesVersion,
       roleArn: infrastructure.clusterAutoscalerRole.arn,
     });
+    // Installed only when something syncs secrets: the controller reads and writes Secrets in
+    // every namespace, and its CRDs go with its release when the last user is removed.
+    const receivers = Object.values(env.monitoring.receivers);
+    const secretsUsed =
+      Object.values(env.apps).some((app) => Object.keys(app.secrets).length > 0) ||
+      receivers.some((r) => r.type === "webhook");
+    if (secretsUsed) {
+      this.externalSecrets = new ExternalSecretsOperator(this, "external-secrets", {
+        kubernetesVersion: env.cluster.kubernetesVersion,
+        tier: env.tier,
+      });
+    }
     const receiver = (
       r: EnvironmentConfig["monitoring"]["receivers"]["critical"],
     ): AlertReceiver =>
       r.type === "webhook"
-        ? // the environment file's rules refuse it; handed on, Monitoring refuses it too
-          (r as unknown as AlertReceiver)
+        ? { type: "webhook", secret: r.secret }
         : {
             type: "sns",
             topicArn: r.topicArn ?? infrastructure.alarms.topicArn,
@@ -81,6 +112,14 @@ export class WorkloadsStack extends TerraformStack {
         critical: receiver(env.monitoring.receivers.critical),
         warning: receiver(env.monitoring.receivers.warning),
       },
+      receiverSecrets:
+        this.externalSecrets && infrastructure.monitoringSecretsRole
+          ? {
+              roleArn: infrastructure.monitoringSecretsRole.arn,
+              operator: this.externalSecrets,
+              readable: { prefixes: [monitoringSecretsPrefix(env.name)] },
+            }
+          : undefined,
       retentionDays: env.monitoring.retentionDays,
       storageGb: env.monitoring.storageGb,
     });
@@ -115,7 +154,7 @@ export class WorkloadsStack extends TerraformStack {
         ...app,
         name,
         tier: env.tier,
-        secretsFrom: { secretName: `${name}-secrets`, keys: Object.keys(app.secrets) },
+        secretsFrom: { secretName: appSecretName(name), keys: Object.keys(app.secrets) },
         platformConfig: database
           ? databaseEnvironment({
               host: database.host,
@@ -147,6 +186,27 @@ export class WorkloadsStack extends TerraformStack {
         });
         this.databaseAccess[name] = access;
         release.waitFor(access.runtimeServiceAccount);
+      }
+
+      // The app's secrets: Secret <app>-secrets in its namespace, one key per ENV name, read by
+      // the app's own role (<env>/<app>/* only). Both colours' pods reference it, so their
+      // releases wait for it.
+      const role = infrastructure.appSecretsRoles[name];
+      if (this.externalSecrets && role && Object.keys(app.secrets).length > 0) {
+        const secretName = appSecretName(name);
+        const secrets = new NamespaceSecrets(this, `app-${name}-secrets`, {
+          namespace: release.namespaceResource.metadata.name,
+          serviceAccountName: appSecretsServiceAccountName(name),
+          roleArn: role.arn,
+          region: env.region,
+          secrets: { [secretName]: app.secrets },
+          readable: { prefixes: [appSecretsPrefix(env.name, name)] },
+          operator: this.externalSecrets,
+          dependsOn: [release.namespaceResource],
+        });
+        this.appSecrets[name] = secrets;
+        this.appSecretNames[name] = secretName;
+        release.waitFor(secrets.release);
       }
       // What the release tool reads: where the app lives, how to reach the idle colour, live weights.
       new TerraformOutput(this, `app_${name}`, {

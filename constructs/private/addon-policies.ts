@@ -6,6 +6,7 @@
 import publishedLoadBalancerControllerPolicy from "../policies/aws-load-balancer-controller.json";
 import { policyJson, type PolicyStatement } from "./iam";
 import { isToken } from "./validation";
+import { dnsSuffixOf } from "../types";
 import {
   AWS_REGION,
   ROUTE53_ZONE_ID,
@@ -198,4 +199,101 @@ export function clusterAutoscalerPolicy(scope: ClusterAutoscalerPolicyScope): st
       },
     },
   ]);
+}
+
+/** The secrets a SecretStore's IRSA role may read, for {@link secretsReadPolicy}. */
+export interface SecretsReadTarget {
+  /** AWS account id of the secrets. */
+  readonly account: string;
+  /** AWS region of the secrets (and of Secrets Manager's use of the keys). */
+  readonly region: string;
+  /** AWS partition. @default "aws" */
+  readonly partition?: string;
+  /**
+   * Secret name prefixes, each ending in `/` (e.g. `prod/web/`): every secret whose name starts
+   * with one. @default none
+   */
+  readonly prefixes?: readonly string[];
+  /** Exact secret ARNs, such as the RDS master secret's. @default none */
+  readonly arns?: readonly string[];
+  /** ARNs of the KMS keys the secrets are encrypted with (decrypted only through Secrets Manager). */
+  readonly kmsKeyArns: readonly string[];
+}
+
+/**
+ * A SecretStore's IAM policy: `secretsmanager:GetSecretValue` and `DescribeSecret` on the secrets
+ * named `<prefix>*` (Secrets Manager appends `-` and 6 random characters to every ARN, so the
+ * prefix's own `/` keeps `prod/web/` from matching `prod/website/...`) and on exact ARNs, and
+ * `kms:Decrypt` on the given keys only when Secrets Manager calls KMS on the role's behalf
+ * (`kms:ViaService` = `secretsmanager.<region>.amazonaws.com`). Nothing lists secrets.
+ */
+export function secretsReadPolicy(target: SecretsReadTarget): PolicyStatement[] {
+  const problems: string[] = [];
+  const check = (field: string, value: string, ok: boolean, expected: string) => {
+    if (!isToken(value) && !ok)
+      problems.push(`${field}: received ${JSON.stringify(value)}; expected ${expected}`);
+  };
+  check("account", target.account, /^\d{12}$/.test(target.account), "a 12-digit AWS account id");
+  check("region", target.region, AWS_REGION.test(target.region), "an AWS region such as eu-west-1");
+  const prefixes = target.prefixes ?? [];
+  const arns = target.arns ?? [];
+  prefixes.forEach((prefix, i) =>
+    check(
+      `prefixes[${i}]`,
+      prefix,
+      /^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*\/$/.test(prefix),
+      "a secret name prefix ending in '/', such as prod/web/ (no wildcard)",
+    ),
+  );
+  arns.forEach((arn, i) =>
+    check(
+      `arns[${i}]`,
+      arn,
+      /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/.test(
+        arn,
+      ),
+      "the exact ARN of a secret (ending in its 6-character suffix, no wildcard)",
+    ),
+  );
+  target.kmsKeyArns.forEach((arn, i) =>
+    check(
+      `kmsKeyArns[${i}]`,
+      arn,
+      KMS_KEY_ARN.test(arn),
+      "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+    ),
+  );
+  if (prefixes.length + arns.length === 0)
+    problems.push("prefixes, arns: received nothing; expected at least one prefix or ARN");
+  if (target.kmsKeyArns.length === 0)
+    problems.push("kmsKeyArns: received []; expected the key(s) the secrets are encrypted with");
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  const partition = target.partition ?? "aws";
+  const secrets = [
+    ...prefixes.map(
+      (prefix) =>
+        `arn:${partition}:secretsmanager:${target.region}:${target.account}:secret:${prefix}*`,
+    ),
+    ...arns,
+  ];
+  const keys = [...new Set(target.kmsKeyArns)];
+  return [
+    {
+      Sid: "ReadDeclaredSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: secrets.length === 1 ? secrets[0] : secrets,
+    },
+    {
+      Sid: "DecryptThroughSecretsManager",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: keys.length === 1 ? keys[0] : keys,
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": `secretsmanager.${target.region}.${dnsSuffixOf(target.region)}`,
+        },
+      },
+    },
+  ];
 }

@@ -110,6 +110,15 @@ test("the tarball holds the compiled package and nothing else: no sources, tests
   expect(files).toContain("dist/constructs/index.js.map");
   expect(files).toContain("dist/constructs/post-renderers/colour-labels.cjs");
   expect(files).toContain("dist/constructs/functions/directory-index.js");
+  for (const file of [
+    "Chart.yaml",
+    "values.yaml",
+    "templates/_helpers.tpl",
+    "templates/serviceaccount.yaml",
+    "templates/secretstore.yaml",
+    "templates/externalsecrets.yaml",
+  ])
+    expect(files).toContain(`dist/constructs/charts/namespace-secrets/${file}`);
   expect(files).toContain("CHANGELOG.md");
   const outside = files.filter(
     (f) => !f.startsWith("dist/") && !["package.json", "README.md", "CHANGELOG.md"].includes(f),

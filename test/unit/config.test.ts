@@ -497,7 +497,41 @@ describe("environment files", () => {
     });
   });
 
-  test("fails when a monitoring receiver is a webhook: nothing creates its Secret", () => {
+  test("a webhook receiver names its URL's Secrets Manager secret under <env>/monitoring/", () => {
+    const [loaded] = loadEnvironments(
+      environmentFolder({
+        prod: {
+          ...rawEnvironment("prod"),
+          monitoring: {
+            receivers: {
+              critical: {
+                type: "webhook",
+                secret: { name: "prod/monitoring/pagerduty", key: "url" },
+              },
+            },
+          },
+        },
+      }),
+    );
+    expect(loaded.config.monitoring.receivers.critical).toEqual({
+      type: "webhook",
+      secret: { name: "prod/monitoring/pagerduty", key: "url" },
+    });
+  });
+
+  test("fails when a webhook receiver's secret is outside <env>/monitoring/", () => {
+    const lines = problemsFor(
+      (raw) =>
+        (raw.monitoring = {
+          receivers: { critical: { type: "webhook", secret: { name: "prod/web/pagerduty" } } },
+        }),
+    );
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'monitoring.receivers.critical.secret.name: received "prod/web/pagerduty"; expected a name starting with "prod/monitoring/" (the monitoring SecretStore\'s role reads only prod/monitoring/*)',
+    ]);
+  });
+
+  test("fails when a webhook receiver names a Kubernetes Secret the old way (secretName, secretKey)", () => {
     const lines = problemsFor(
       (raw) =>
         (raw.monitoring = {
@@ -506,9 +540,46 @@ describe("environment files", () => {
           },
         }),
     );
-    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
-      'monitoring.receivers.warning.type: received "webhook"; expected "sns": a webhook receiver reads its URL from Secret "alert-webhooks" in namespace "monitoring", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)',
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, "").split(";")[0])).toEqual([
+      "monitoring.receivers.warning.secret: received nothing",
+      'monitoring.receivers.warning.secretName: received "alert-webhooks"',
+      'monitoring.receivers.warning.secretKey: received "warning-url"',
     ]);
+  });
+
+  test("apps.<app>.secrets: ENV names, each secret named <env>/<app>/..., every problem at once", () => {
+    const lines = problemsFor((raw) => {
+      raw.apps.web.secrets = {
+        API_TOKEN: { name: "prod/api/token" },
+        "api-key": { name: "prod/web/key" },
+        OTHER_ENV: { name: "staging/web/x", key: "a b" },
+      };
+    });
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'apps.web.secrets.API_TOKEN.name: received "prod/api/token"; expected a name starting with "prod/web/" (the app\'s secrets role reads only prod/web/*)',
+      'apps.web.secrets.api-key: received "api-key"; expected an environment variable name: A-Z, 0-9 and _, not starting with a digit',
+      'apps.web.secrets.OTHER_ENV.name: received "staging/web/x"; expected a name starting with "prod/web/" (the app\'s secrets role reads only prod/web/*)',
+      'apps.web.secrets.OTHER_ENV.key: received "a b"; expected a key of the secret\'s JSON object (1-256 characters, no spaces), or no key for the whole secret',
+    ]);
+  });
+
+  test("fails when a file that syncs secrets is on a Kubernetes minor External Secrets Operator is not tested on", () => {
+    const lines = problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.34"));
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'cluster.kubernetesVersion: received "1.34"; expected a Kubernetes minor external-secrets 2.8.0 is tested on: 1.35, 1.36 (external-secrets docs/introduction/stability-support.md); for another minor pick a chart version tested on it (apps.web.secrets need External Secrets Operator)',
+    ]);
+    // without secrets nothing needs the operator, and 1.34 is accepted
+    const [loaded] = loadEnvironments(
+      environmentFolder({
+        prod: (() => {
+          const raw = rawEnvironment("prod") as any;
+          raw.cluster.kubernetesVersion = "1.34";
+          delete raw.apps.web.secrets;
+          return raw;
+        })(),
+      }),
+    );
+    expect(loaded.config.cluster.kubernetesVersion).toBe("1.34");
   });
 
   test("apps: rules of the blue/green release, with apps.<name>.* field paths", () => {

@@ -130,7 +130,13 @@ describe("with a dns section: the infrastructure stack", () => {
     const { infrastructure: shared } = stacks(
       withDns((raw) => {
         raw.cdn = {};
-        raw.apps.api = { ...raw.apps.web, namespace: "api", database: { name: "api" } };
+        // web's secrets are named prod/web/...; a database of its own
+        raw.apps.api = {
+          ...raw.apps.web,
+          namespace: "api",
+          database: { name: "api" },
+          secrets: {},
+        };
       }),
     );
     expect(Object.keys(resources(shared, "aws_acm_certificate"))).toHaveLength(1);

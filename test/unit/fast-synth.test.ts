@@ -56,6 +56,11 @@ test("builds everything once, then nothing; an edited source is rebuilt alone an
   expect(first.status).toBe(0);
   expect(first.stderr).toMatch(/^synth: rebuilt \d{3} files\n$/);
   expect(first.stdout).toContain("Synthesized 6 stacks for 3 environments (offline plan mode)");
+  // the local Helm charts, read by path at synthesis, are copied next to the compiled constructs
+  for (const file of ["Chart.yaml", "templates/_helpers.tpl", "templates/externalsecrets.yaml"])
+    expect(existsSync(join(dir, ".build/synth/constructs/charts/namespace-secrets", file))).toBe(
+      true,
+    );
 
   const second = synth(dir);
   expect(second.status).toBe(0);

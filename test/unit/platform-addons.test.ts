@@ -14,6 +14,8 @@ import {
 import { MetricsServer, validateMetricsServerProps } from "../../constructs/metrics-server";
 import {
   Monitoring,
+  RECEIVER_SECRET_NAME,
+  RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
   validateMonitoringProps,
   type AlertReceiver,
   type MonitoringProps,
@@ -23,11 +25,13 @@ import {
   loadBalancerControllerPolicy,
   snsPublishPolicy,
 } from "../../constructs/private/addon-policies";
+import { ExternalSecretsOperator } from "../../constructs/external-secrets-operator";
 import { allowedActions, only, policy, REPO_ROOT, resources, synth, testStack } from "../helpers";
 
 const EXACT_SEMVER = /^\d+\.\d+\.\d+$/;
 const ROLE = "arn:aws:iam::123456789012:role/aws-load-balancer-controller";
 const ALERTS_ROLE = "arn:aws:iam::123456789012:role/alertmanager";
+const RECEIVER_SECRETS_ROLE = "arn:aws:iam::123456789012:role/prod-monitoring-secrets";
 const CRITICAL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:critical-alerts";
 const WARNING_TOPIC = "arn:aws:sns:eu-west-1:123456789012:warning-alerts";
 
@@ -503,6 +507,66 @@ describe("Monitoring", () => {
     });
   });
 
+  // prometheus-operator pkg/alertmanager/statefulset.go: secretsDir = "/etc/alertmanager/secrets/",
+  // each Secret of spec.secrets mounted at secretsDir + its name.
+  describe("with a webhook receiver (URL from Secrets Manager)", () => {
+    const stack = testStack();
+    providers(stack);
+    const operator = new ExternalSecretsOperator(stack, "eso", { kubernetesVersion: "1.35" });
+    const construct = new Monitoring(stack, "monitoring", {
+      region: "eu-west-1",
+      receivers: {
+        ...SNS_RECEIVERS,
+        critical: { type: "webhook", secret: { name: "prod/monitoring/pagerduty", key: "url" } },
+      },
+      receiverSecrets: {
+        roleArn: RECEIVER_SECRETS_ROLE,
+        operator,
+        readable: { prefixes: ["prod/monitoring/"] },
+      },
+    });
+    const json = synth(stack);
+    const releases = Object.values(resources(json, "helm_release")) as Record<string, any>[];
+    const named = (name: string) => releases.find((r) => r.name === name)!;
+    const am = JSON.parse(named("kube-prometheus-stack").values[0]).alertmanager;
+    const secrets = JSON.parse(named("alertmanager-secrets").values[0]);
+
+    test("the receiver Secret is synced by NamespaceSecrets in the monitoring namespace with its own role", () => {
+      expect(construct.receiverSecrets?.namespace).toBe(construct.namespace);
+      expect(named("alertmanager-secrets").namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
+      expect(secrets.serviceAccount).toEqual({
+        name: RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+        roleArn: RECEIVER_SECRETS_ROLE,
+      });
+      expect(secrets.secrets).toEqual([
+        {
+          name: RECEIVER_SECRET_NAME,
+          data: [
+            { secretKey: "critical", remoteKey: "prod/monitoring/pagerduty", property: "url" },
+          ],
+        },
+      ]);
+      // not Alertmanager's own service account (which carries the SNS role)
+      expect(RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME).not.toBe(am.serviceAccount.name);
+    });
+
+    test("Alertmanager mounts the Secret and the receiver reads its URL from the file (url_file)", () => {
+      expect(am.alertmanagerSpec.secrets).toEqual(["alertmanager-receivers"]);
+      expect(am.config.receivers.find((r: any) => r.name === "critical")).toEqual({
+        name: "critical",
+        webhook_configs: [
+          {
+            url_file: "/etc/alertmanager/secrets/alertmanager-receivers/critical",
+            send_resolved: true,
+          },
+        ],
+      });
+      expect(am.config.receivers.find((r: any) => r.name === "warning").sns_configs).toHaveLength(
+        1,
+      );
+    });
+  });
+
   test("Alertmanager mounts no Secret (every receiver is SNS)", () => {
     expect(values.alertmanager.alertmanagerSpec.secrets).toBeUndefined();
     expect(JSON.stringify(values.alertmanager)).not.toContain("webhook_configs");
@@ -678,7 +742,7 @@ describe("Monitoring validation", () => {
         },
       }),
     ).toThrow(
-      'test/monitoring: receivers.critical.type: received "email"; expected "sns" (with topicArn)',
+      'test/monitoring: receivers.critical.type: received "email"; expected "sns" (with topicArn) or "webhook" (with secret)',
     );
   });
 
@@ -688,16 +752,12 @@ describe("Monitoring validation", () => {
         receivers: { critical: SNS_RECEIVERS.critical } as MonitoringProps["receivers"],
       }),
     ).toThrow(
-      'test/monitoring: receivers.warning.type: received nothing; expected "sns" (with topicArn)',
+      'test/monitoring: receivers.warning.type: received nothing; expected "sns" (with topicArn) or "webhook" (with secret)',
     );
   });
 
-  test("fails when a receiver is a webhook: nothing creates its Secret, listing every receiver problem", () => {
-    const webhook = {
-      type: "webhook",
-      secretName: "alert-webhooks",
-      secretKey: "url",
-    } as unknown as AlertReceiver;
+  test("fails when a receiver is a webhook without receiverSecrets (nothing would create its Secret), listing every receiver problem", () => {
+    const webhook: AlertReceiver = { type: "webhook", secret: { name: "prod/monitoring/pager" } };
     expect(() =>
       monitoring({
         receivers: {
@@ -707,10 +767,33 @@ describe("Monitoring validation", () => {
       }),
     ).toThrow(
       [
-        'test/monitoring: receivers.critical.type: received "webhook"; expected "sns": a webhook receiver reads its URL from Secret "alert-webhooks" in namespace "monitoring", which nothing in this stack creates, so Alertmanager would never start while the deploy reports success (until the platform manages that Secret, use an sns receiver)',
+        'test/monitoring: receiverSecrets: received nothing; expected the role and External Secrets Operator that sync the webhook URL of receivers.critical from Secrets Manager into Secret "alertmanager-receivers" (Alertmanager does not start without it)',
         'test/monitoring: receivers.warning.topicArn: received "warning-alerts"; expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts',
         'test/monitoring: receivers.warning.roleArn: received "admin"; expected an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager',
       ].join("\n"),
+    );
+  });
+
+  test("fails when a webhook receiver's secret is outside what the receiver secrets' role reads", () => {
+    const stack = testStack();
+    providers(stack);
+    const operator = new ExternalSecretsOperator(stack, "eso", { kubernetesVersion: "1.35" });
+    expect(
+      () =>
+        new Monitoring(stack, "monitoring", {
+          region: "eu-west-1",
+          receivers: {
+            ...SNS_RECEIVERS,
+            critical: { type: "webhook", secret: { name: "prod/web/pager" } },
+          },
+          receiverSecrets: {
+            roleArn: RECEIVER_SECRETS_ROLE,
+            operator,
+            readable: { prefixes: ["prod/monitoring/"] },
+          },
+        }),
+    ).toThrow(
+      'test/monitoring: receivers.critical.secret.name: received "prod/web/pager"; expected a name starting with "prod/monitoring/" (the monitoring SecretStore\'s role reads nothing else)',
     );
   });
 

@@ -200,6 +200,7 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
       ),
     );
     const dns = name !== "dev";
+    const secrets = name !== "dev";
     const production = name === "prod";
     expect(exceptions).toEqual(
       new Set([
@@ -208,6 +209,20 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
         "k8s-namespace-pod-security at <env>-workloads/monitoring/namespace",
         "k8s-namespace-default-deny at <env>-workloads/monitoring/namespace",
         ...(dns ? ["k8s-namespace-default-deny at <env>-workloads/external-dns/namespace"] : []),
+        // staging and prod sync web's secrets: the operator's namespace and web's secrets release
+        ...(secrets
+          ? [
+              "k8s-namespace-default-deny at <env>-workloads/external-secrets/namespace",
+              "k8s-resource-requests at <env>-workloads/app-web-secrets/release",
+            ]
+          : []),
+        ...(secrets && production
+          ? [
+              "k8s-hpa-in-production at <env>-workloads/external-secrets/release",
+              "k8s-hpa-in-production at <env>-workloads/app-web-secrets/release",
+              "k8s-pdb-in-production at <env>-workloads/app-web-secrets/release",
+            ]
+          : []),
         ...(production
           ? [
               "k8s-hpa-in-production at <env>-workloads/aws-load-balancer-controller/release",

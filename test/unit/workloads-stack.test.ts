@@ -1,4 +1,7 @@
-import { environmentStacks as stacks, type StackJson } from "../helpers";
+import { Testing } from "cdktf";
+import { InfrastructureStack } from "../../stacks/infrastructure-stack";
+import { WorkloadsStack } from "../../stacks/workloads-stack";
+import { environment, environmentStacks as stacks, type StackJson } from "../helpers";
 
 describe("WorkloadsStack providers", () => {
   const { workloads, infrastructure } = stacks("prod");
@@ -106,7 +109,7 @@ describe("WorkloadsStack contents", () => {
   const remote =
     /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-infrastructure\.outputs\.cross-stack-output-/;
 
-  test("platform add-ons and both colours of every app, all pinned", () => {
+  test("platform add-ons, both colours of every app and its secrets, all pinned", () => {
     expect(
       Object.values(releases)
         .map((r) => r.name)
@@ -116,13 +119,64 @@ describe("WorkloadsStack contents", () => {
         "aws-load-balancer-controller",
         "cluster-autoscaler",
         "external-dns",
+        "external-secrets",
         "kube-prometheus-stack",
         "metrics-server",
         "web-blue",
         "web-green",
+        "web-secrets",
       ].sort(),
     );
-    for (const r of Object.values(releases)) expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const r of Object.values(releases))
+      if (!String(r.chart).startsWith("./assets/")) expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("web's secrets: Secret web-secrets in its namespace from prod/web/*, with its role, before both colours", () => {
+    const secrets = byName("web-secrets");
+    const values = JSON.parse(secrets.values[0]);
+    expect(values.serviceAccount.roleArn).toMatch(remote);
+    expect(values.secrets).toEqual([
+      {
+        name: "web-secrets",
+        data: [{ secretKey: "API_TOKEN", remoteKey: "prod/web/api", property: "token" }],
+      },
+    ]);
+    expect(secrets.namespace).toBe(byName("web-blue").namespace);
+    const [id] = Object.entries(releases).find(([, r]) => r.name === "web-secrets")!;
+    for (const colour of ["web-blue", "web-green"])
+      expect(byName(colour).depends_on).toContain(`helm_release.${id}`);
+    const [operator] = Object.entries(releases).find(([, r]) => r.name === "external-secrets")!;
+    expect(secrets.depends_on).toContain(`helm_release.${operator}`);
+    const role = Object.values(infrastructure.resource!.aws_iam_role).find(
+      (r) => r.name === "prod-web-secrets",
+    );
+    expect(role).toBeDefined();
+  });
+
+  test("the stack exposes each app's NamespaceSecrets and Secret name", () => {
+    const app = Testing.app();
+    const config = environment("prod");
+    const infra = new InfrastructureStack(app, "prod-infrastructure", {
+      environment: config,
+      offline: true,
+    });
+    const stack = new WorkloadsStack(app, "prod-workloads", {
+      environment: config,
+      offline: true,
+      infrastructure: infra,
+    });
+    expect(Object.keys(stack.appSecrets)).toEqual(["web"]);
+    expect(stack.appSecretNames).toEqual({ web: "web-secrets" });
+    expect(stack.appSecrets.web.secretKeys).toEqual({ "web-secrets": ["API_TOKEN"] });
+    expect(stack.externalSecrets?.chartVersion).toBe("2.8.0");
+  });
+
+  test("no operator where nothing syncs secrets (dev: no app secrets, SNS receivers)", () => {
+    const dev = stacks("dev").workloads.resource!.helm_release as Record<
+      string,
+      Record<string, any>
+    >;
+    expect(Object.values(dev).map((r) => r.name)).not.toContain("external-secrets");
   });
 
   test("the load balancer controller gets cluster name, VPC id and its IRSA role from the infrastructure stack", () => {
