@@ -38,6 +38,7 @@ import {
   githubDeployRefs,
   pipelineRunnersName,
 } from "../config/rules";
+import { DATABASE_BOOTSTRAP_SERVICE_ACCOUNT } from "../constructs/database-bootstrap";
 import {
   connectStatement,
   databaseRoles,
@@ -91,6 +92,8 @@ export class InfrastructureStack extends TerraformStack {
   readonly appCertificates: Readonly<Record<string, DnsValidatedCertificate>> = {};
   /** The CDN's certificate (us-east-1), when the file has a dns section and cdn.domainNames without cdn.certificateArn. */
   readonly cdnCertificate?: DnsValidatedCertificate;
+  /** IRSA role that reads the RDS master secret for the database bootstrap, when an app has a database. */
+  readonly databaseBootstrapRole?: IamRole;
   /**
    * Per app with a database section: the IRSA roles that may connect as its runtime role
    * (`<app>_app`, for the pods) and as its migration role (`<app>_migrator`, for the migration Job).
@@ -336,6 +339,22 @@ export class InfrastructureStack extends TerraformStack {
           zones.map((zone) => zone.id),
           partitionOf(env.region),
         ),
+      );
+    }
+
+    // The database bootstrap's SecretStore is the one reader of the RDS master secret.
+    if (Object.values(env.apps).some((app) => app.database)) {
+      this.databaseBootstrapRole = this.cluster.addServiceAccountRole(
+        "platform",
+        DATABASE_BOOTSTRAP_SERVICE_ACCOUNT,
+        secretsReadPolicy({
+          account: env.account,
+          region: env.region,
+          partition: partitionOf(env.region),
+          arns: [this.database.masterUserSecretArn],
+          kmsKeyArns: [this.database.encryptionKey.keyArn],
+        }),
+        { name: `${clusterName(env)}-database-bootstrap` },
       );
     }
 

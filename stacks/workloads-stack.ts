@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { BlueGreenRelease } from "../constructs/blue-green-release";
 import { DatabaseAccess } from "../constructs/database-access";
+import { DatabaseBootstrap } from "../constructs/database-bootstrap";
 import { databaseEnvironment, databaseRoles } from "../constructs/private/database-access";
 import { ClusterAutoscaler } from "../constructs/cluster-autoscaler";
 import { ExternalDns } from "../constructs/external-dns";
@@ -45,6 +46,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** The Job that creates the apps' databases and roles, when an app has a database section. */
+  readonly databaseBootstrap?: DatabaseBootstrap;
   /** Per app with a database section: its service accounts and connection settings. */
   readonly databaseAccess: Record<string, DatabaseAccess> = {};
   /** ExternalDNS, when the environment file has a dns section. */
@@ -87,7 +90,7 @@ export class WorkloadsStack extends TerraformStack {
     // every namespace, and its CRDs go with its release when the last user is removed.
     const receivers = Object.values(env.monitoring.receivers);
     const secretsUsed =
-      Object.values(env.apps).some((app) => Object.keys(app.secrets).length > 0) ||
+      Object.values(env.apps).some((app) => Object.keys(app.secrets).length > 0 || app.database) ||
       receivers.some((r) => r.type === "webhook");
     if (secretsUsed) {
       this.externalSecrets = new ExternalSecretsOperator(this, "external-secrets", {
@@ -138,6 +141,22 @@ export class WorkloadsStack extends TerraformStack {
     // carved from the environment file at synth, so this is no cross-stack reference.
     const loadBalancerCidrs = infrastructure.network.publicSubnetCidrs;
 
+    // The apps' databases and roles, created by a Job before any app pod connects.
+    const databases = Object.entries(env.apps).flatMap(([app, a]) =>
+      a.database ? [{ app, database: a.database.name }] : [],
+    );
+    if (databases.length > 0 && this.externalSecrets && infrastructure.databaseBootstrapRole) {
+      this.databaseBootstrap = new DatabaseBootstrap(this, "database-bootstrap", {
+        databases,
+        host: infrastructure.database.address,
+        port: infrastructure.database.port,
+        masterSecretArn: infrastructure.database.masterUserSecretArn,
+        secretsRoleArn: infrastructure.databaseBootstrapRole.arn,
+        region: env.region,
+        operator: this.externalSecrets,
+      });
+    }
+
     this.apps = {};
     for (const [name, app] of Object.entries(env.apps)) {
       const roles = infrastructure.appDatabaseRoles[name];
@@ -186,6 +205,7 @@ export class WorkloadsStack extends TerraformStack {
         });
         this.databaseAccess[name] = access;
         release.waitFor(access.runtimeServiceAccount);
+        if (this.databaseBootstrap) release.waitFor(this.databaseBootstrap.job);
       }
 
       // The app's secrets: Secret <app>-secrets in its namespace, one key per ENV name, read by

@@ -317,12 +317,8 @@ describe("what looks like a secret", () => {
 describe("release start pins configuration and secrets", () => {
   const staging = () => {
     const path = join(ENVIRONMENTS_DIR, "staging.yaml");
-    const text = readFileSync(path, "utf8")
-      .replace("canaryWeight: 10", "canaryWeight: 0")
-      .replace(
-        "    values: { replicaCount: 2 }\n",
-        "    values: { replicaCount: 2 }\n    secrets: { API_TOKEN: { name: staging/web/api, key: token } }\n",
-      );
+    // the shipped file declares API_TOKEN under apps.web.secrets
+    const text = readFileSync(path, "utf8").replace("canaryWeight: 10", "canaryWeight: 0");
     return new EnvironmentFile(path, text);
   };
 
@@ -407,7 +403,7 @@ describe("database access", () => {
       /irsa-web-default_[0-9A-F]+arn\}$/,
     );
     for (const release of Object.values(resources(workloads, "helm_release")).filter((r) =>
-      String(r.name).startsWith("web-"),
+      ["web-blue", "web-green"].includes(String(r.name)),
     )) {
       expect(release.depends_on).toContainEqual(
         expect.stringMatching(/^kubernetes_default_service_account_v1\./),
@@ -467,7 +463,12 @@ describe("environment-file rules for databases", () => {
   test("fails when two apps share a database", () => {
     expect(
       problems((apps) => {
-        apps.api = { ...apps.web, namespace: "api", host: "api.staging.example.com" };
+        apps.api = {
+          ...apps.web,
+          namespace: "api",
+          host: "api.staging.example.com",
+          secrets: {},
+        };
       }),
     ).toEqual([
       "apps.api.database.name: a database no other app uses (apps.web has it; a database has one migrator owner)",

@@ -35,7 +35,7 @@ describe("release edits of an environment file", () => {
       removed: ["      blue: { version: 6.7.1, chart: 6.7.1, values: { replicaCount: 2 } }"],
       // the app's config is pinned with the values (apps.web.config in the shipped file)
       added: [
-        '      blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" } }',
+        '      blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }, secrets: [ API_TOKEN ] }',
       ],
     });
     expect(after.app("web").release.green).toEqual(before.app("web").release.green);
@@ -96,13 +96,14 @@ describe("release edits of an environment file", () => {
     expect(after.text).toContain("        version: 6.8.0 # pinned\n        chart: 6.7.1\n");
     // a field the entry lacks is appended at its indentation; the comment stays
     expect(after.text).toContain(
-      '          replicaCount: 2\n        config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }\n      green:',
+      '          replicaCount: 2\n        config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }\n        secrets: [ API_TOKEN ]\n      green:',
     );
     expect(after.app("web").release.blue).toEqual({
       version: "6.8.0",
       chart: "6.7.1",
       values: { replicaCount: 2 },
       config: { PODINFO_LEVEL: "info", PODINFO_RANDOM_DELAY: "false" },
+      secrets: ["API_TOKEN"],
     });
   });
 

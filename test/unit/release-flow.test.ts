@@ -44,7 +44,7 @@ describe("release run", () => {
       "-       stable: green",
       "-       blue: { version: 6.7.1, chart: 6.7.1, values: { replicaCount: 2 } }",
       "+       stable: blue",
-      '+       blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" } }',
+      '+       blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }, secrets: [ API_TOKEN ] }',
     ]);
     expect(f.text()).toContain("# each colour pins its image version, chart version and values");
     // start (pods only), shift 10% (Ingress), promote (Ingress)
@@ -311,7 +311,7 @@ describe("release commands one by one", () => {
       "-       blue: { version: 6.7.1, chart: 6.7.1, values: { replicaCount: 2 } }",
     );
     expect(printed).toContain(
-      '+       blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" } }',
+      '+       blue: { version: 6.8.0, chart: 6.7.1, values: { replicaCount: 2 }, config: { PODINFO_LEVEL: info, PODINFO_RANDOM_DELAY: "false" }, secrets: [ API_TOKEN ] }',
     );
     expect(printed).toContain("+       canaryWeight: 10");
     expect(printed).toContain("+       stable: blue");
