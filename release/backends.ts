@@ -12,6 +12,7 @@ import { LocalDeployedState, LocalStackOutputs } from "./deployed-state";
 import { FileJournal } from "./file-journal";
 import { FileReleaseLock } from "./file-lock";
 import { LocalMigrationRunner } from "./migrations/local-runner";
+import { KubernetesMigrationRunner } from "./migrations/kubernetes-runner";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { notifierFromConfig } from "./notify/notifier";
 import { prometheusAt, prometheusThroughKubernetes } from "./prometheus";
@@ -29,6 +30,21 @@ export function kubernetesAccessFromEnv(
     caPem: env.PLATFORM_KUBE_CA_FILE ? readFileSync(env.PLATFORM_KUBE_CA_FILE, "utf8") : undefined,
     token: async () => token,
   };
+}
+
+/** The database's address and port from the infrastructure stack's outputs. */
+export function databaseEndpoint(
+  outputs: Record<string, unknown>,
+  location: string,
+): { host: string; port: number } {
+  const endpoint = outputs.database_endpoint;
+  const port = Number(outputs.database_port);
+  if (typeof endpoint !== "string" || !Number.isInteger(port)) {
+    throw new Error(
+      `${location}: database_endpoint and database_port: received ${JSON.stringify({ endpoint, port: outputs.database_port })}; expected the infrastructure stack's outputs (deploy it first)`,
+    );
+  }
+  return { host: endpoint.replace(/:\d+$/, ""), port };
 }
 
 /** The offline backends, rooted at `cwd` (the project folder). */
@@ -102,7 +118,20 @@ export async function releaseBackends(
     snsClient = (region) => new SNSClient({ region, credentials: clients.credentials });
     const aws = awsReleaseBackends(env, app, clients);
     const override = kubernetesAccessFromEnv();
-    backends = override ? { ...aws, kubernetes: async () => override } : aws;
+    const kubernetes = override ? async () => override : aws.kubernetes;
+    const infrastructure = aws.infrastructure;
+    backends = {
+      ...aws,
+      kubernetes,
+      migrations: new KubernetesMigrationRunner({
+        kubernetes,
+        region: env.region,
+        database: async () => {
+          if (!infrastructure) throw new Error("the infrastructure stack's outputs are unknown");
+          return databaseEndpoint(await infrastructure.read(), infrastructure.location);
+        },
+      }),
+    };
   }
   if (options.notify === false) {
     return { ...backends, prometheus: prometheusFor(backends.kubernetes, options.prometheusUrl) };

@@ -13,6 +13,7 @@ import { releaseBackends } from "./backends";
 import {
   phaseOf,
   promote,
+  restart,
   resumePoint,
   rollback,
   run,
@@ -49,6 +50,7 @@ Commands:
   rollback <env> <app>            canary back to 0%, or the previous colour stable again
   run      <env> <app> <version>  start, verify, each canary step with a bake, promote
   contract <env> <app>            after a promote: the destructive migration (migrations.contract)
+  restart  <env> <app> <colour>   roll a colour's pods (they read rotated secrets); traffic untouched
   lint-migrations <dir> [--phase expand|contract] [--env <env>]
                                   squawk backward-compatibility lint (exit 0 clean, 1 errors, 2 bad input)
 
@@ -119,6 +121,7 @@ export const COMMANDS = [
   "rollback",
   "run",
   "contract",
+  "restart",
   "lint-migrations",
 ];
 const VALUE_OPTIONS = ["--steps", "--bake", "--base-url", "--prometheus-url", "--break-lock"];
@@ -208,6 +211,7 @@ export function parseArguments(argv: readonly string[]): Parsed {
     promote: [2, 2, "<env> <app>"],
     rollback: [2, 2, "<env> <app>"],
     contract: [2, 2, "<env> <app>"],
+    restart: [3, 3, "<env> <app> <colour>"],
     run: [
       flags.has("--resume") ? 2 : 3,
       3,
@@ -225,6 +229,9 @@ export function parseArguments(argv: readonly string[]): Parsed {
     problems.push(
       `shift: percent: received ${JSON.stringify(rest[2])}; expected an integer from 1 to 99 (100 is promote, 0 is rollback)`,
     );
+  }
+  if (command === "restart" && rest[2] !== undefined && !["blue", "green"].includes(rest[2])) {
+    problems.push(`restart: colour: received ${JSON.stringify(rest[2])}; expected blue or green`);
   }
   if (flags.has("--resume") && command !== "run") problems.push("--resume: only with run");
   if (problems.length > 0) throw new ReleaseRefusal([...problems, "", USAGE].join("\n"));
@@ -414,6 +421,9 @@ export async function releaseMain(
           break;
         case "contract":
           result = await contract(session);
+          break;
+        case "restart":
+          result = await restart(session, arg as "blue" | "green");
           break;
         default:
           result = await run(session, version, plan, { resumeFrom });

@@ -16,6 +16,7 @@ import {
 } from "./session";
 import type { BakeOutcome } from "./gates/bake";
 import { migrateBeforeStart } from "./migrations/step";
+import { restartDeployments } from "./migrations/restart";
 import type { GateResult, JournalEvent } from "./types";
 
 /** The canary plan of a run. */
@@ -602,4 +603,46 @@ export function phaseOf(
   if (last?.step === "rolled-back")
     return `rolled back: ${idle} ${snapshot[idle].version} holds no traffic`;
   return `steady: ${idle} ${snapshot[idle].version} holds no traffic`;
+}
+
+/**
+ * `restart <colour>`: rolls the colour's pods (like `kubectl rollout restart`), so they read
+ * rotated secrets (environment variables change only when a pod starts). Traffic, versions and
+ * the file are untouched; each Deployment's rollout is waited for.
+ */
+export async function restart(session: ReleaseSession, colour: Colour): Promise<CommandResult> {
+  const app = session.app;
+  const version = session.snapshot[colour].version;
+  // every object a colour renders carries the post-renderer's colour label (colourLabels)
+  const selector = `colour=${colour}`;
+  if (session.options.dryRun) {
+    session.progress(
+      `dry run: would restart the Deployments of ${colour} (${selector}) in ${app.namespace}`,
+    );
+    return { summary: `dry run: ${colour} ${version} would be restarted` };
+  }
+  const access = await session.options.backends.kubernetes();
+  if (!access) {
+    throw new ReleaseRefusal(
+      "no Kubernetes API to restart pods through (offline: set PLATFORM_KUBE_API)",
+    );
+  }
+  const started = Date.now();
+  const names = await restartDeployments(
+    access,
+    app.namespace,
+    selector,
+    `release restart by ${session.options.actor}`,
+    { progress: (line) => session.progress(line) },
+  );
+  await session.journal({
+    step: "restarted",
+    outcome: "ok",
+    version,
+    durationMs: Date.now() - started,
+    message: `${colour} restarted: ${names.join(", ")}`,
+  });
+  return {
+    summary: `${colour} ${version} restarted (${names.join(", ")}): its pods read configuration and secrets again`,
+  };
 }

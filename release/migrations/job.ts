@@ -45,6 +45,8 @@ export interface MigrationJobInput {
   readonly namespace: string;
   /** The version being released (any string: `1.2.3`, `1.2.3+build.7`). */
   readonly version: string;
+  /** Which migration: `expand` (before the idle colour changes) or `contract` (after a promote). @default "expand" */
+  readonly phase?: "expand" | "contract";
   /** The migration image (the app image at the new version unless the app declares one). */
   readonly image: string;
   /** The migration command and its arguments (the container's `command`). */
@@ -55,7 +57,7 @@ export interface MigrationJobInput {
   readonly deadlineSeconds: number;
   /** `<app>-migrator`, whose IRSA role may `rds-db:connect` as `<app>_migrator` only. */
   readonly serviceAccountName: string;
-  /** The AWS CLI image for the token, pinned by tag and digest (`repo:tag@sha256:<64 hex>`). */
+  /** The AWS CLI image for the token, pinned by tag (not `latest`), optionally with a digest (`repo:tag@sha256:<64 hex>`). */
   readonly tokenImage: string;
   /** AWS region of the database (`eu-west-1`). */
   readonly region: string;
@@ -74,7 +76,7 @@ export interface MigrationJobInput {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const PINNED_IMAGE = /^[^\s@]+:[\w][\w.-]{0,127}@sha256:[a-f0-9]{64}$/;
+const PINNED_IMAGE = /^[^\s@]+:(?!latest(@|$))[\w][\w.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const MAX_NAME = 63;
 const HASH_LENGTH = 8;
@@ -85,14 +87,19 @@ export function migratorRole(app: string): string {
 }
 
 /**
- * The Job name for an app and version: `<app>-migrate-<version>` made a DNS-1123 label
+ * The Job name for an app and version: `<app>-migrate-<version>` (the contract phase:
+ * `<app>-contract-<version>`) made a DNS-1123 label
  * (lowercase; `.`, `_`, `+` and anything else outside `[a-z0-9-]` become `-`; at most 63
  * characters, the limit of the `batch.kubernetes.io/job-name` label the Job controller puts on
  * its pods). A name that is too long is truncated and ends with `-` and 8 hex characters of the
  * SHA-256 of the full, unsanitized name, so two versions that share a long prefix never collide.
  */
-export function migrationJobName(app: string, version: string): string {
-  const full = `${app}-migrate-${version}`;
+export function migrationJobName(
+  app: string,
+  version: string,
+  phase: "expand" | "contract" = "expand",
+): string {
+  const full = `${app}-${phase === "expand" ? "migrate" : "contract"}-${version}`;
   const sanitized = full
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, "-")
@@ -140,7 +147,7 @@ function inputProblems(input: MigrationJobInput): string[] {
   }
   if (!PINNED_IMAGE.test(input.tokenImage)) {
     problems.push(
-      `tokenImage ${JSON.stringify(input.tokenImage)} is not pinned by tag and digest (repository:tag@sha256:<64 hex>)`,
+      `tokenImage ${JSON.stringify(input.tokenImage)} is not pinned by tag (repository:tag, not latest, optionally @sha256:<64 hex>)`,
     );
   }
   if (!REGION.test(input.region))
@@ -191,7 +198,7 @@ export function migrationJob(input: MigrationJobInput): V1Job {
       `Cannot render the migration Job of ${input.app} ${input.version}: ${problems.join("; ")}`,
     );
   }
-  const name = migrationJobName(input.app, input.version);
+  const name = migrationJobName(input.app, input.version, input.phase);
   const uid = input.runAsUser ?? DEFAULT_MIGRATION_UID;
   const labels = {
     "app.kubernetes.io/name": input.app,

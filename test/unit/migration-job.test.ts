@@ -282,7 +282,7 @@ describe("migrationJob", () => {
         }),
       ),
     ).toThrow(
-      'Cannot render the migration Job of Web 6.8.0: app "Web" is not a DNS-1123 label of at most 40 characters; command must be a non-empty list of non-empty strings; database.port 70000 is not a TCP port; deadlineSeconds 0 is not a positive whole number; tokenImage "amazon/aws-cli:latest" is not pinned by tag and digest (repository:tag@sha256:<64 hex>)',
+      'Cannot render the migration Job of Web 6.8.0: app "Web" is not a DNS-1123 label of at most 40 characters; command must be a non-empty list of non-empty strings; database.port 70000 is not a TCP port; deadlineSeconds 0 is not a positive whole number; tokenImage "amazon/aws-cli:latest" is not pinned by tag (repository:tag, not latest, optionally @sha256:<64 hex>)',
     );
   });
 });
