@@ -1,12 +1,14 @@
 /**
- * bin/fast-load.cjs: what the synth command changes in module loading and in cdktf. Each change
- * targets a cdktf file by its behaviour in 0.21.0; these tests fail when such a file changes (its
+ * bin/fast-load.cjs: what the synth command changes in module loading and in cdktf. Each cdktf
+ * change targets a file by its behaviour in 0.21.0; these tests fail when such a file changes (its
  * fingerprint) and show, in a plain node process (jest has a module system of its own), that each
- * change does what it says and nothing else.
+ * change does what it says and nothing else. The compile cache is checked against what Node's own
+ * loader gives a module.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../helpers";
 
@@ -97,4 +99,67 @@ test("noTokenStackTraces: tokens carry no creation stack, unless PLATFORM_SYNTH_
   `;
   expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "" })).toBe(0);
   expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "1" })).toBeGreaterThan(0);
+});
+
+describe("compileCache", () => {
+  const program = () => {
+    const dir = mkdtempSync(join(tmpdir(), "compile-cache-"));
+    writeFileSync(
+      join(dir, "a.js"),
+      [
+        "const b = require('./b');",
+        "module.exports = {",
+        "  b: b.value,",
+        "  self: this === module.exports,",
+        "  file: __filename.endsWith('a.js'),",
+        "  dir: __dirname === require('path').dirname(__filename),",
+        "  resolved: require.resolve('./b') === require('path').join(__dirname, 'b.js'),",
+        "  paths: Array.isArray(require.resolve.paths('x')),",
+        "  main: require.main === process.mainModule,",
+        "  cache: require.cache === require('module')._cache,",
+        "  line: new Error().stack.split('\\n')[1].split(':').slice(-2, -1)[0],",
+        "};",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'one';\n");
+    return dir;
+  };
+  const runIn = (dir: string, cache: boolean) =>
+    run(`
+      const counts = ${cache ? `load.compileCache(${JSON.stringify(join(dir, "cache"))})` : "{}"};
+      const a = require(${JSON.stringify(join(dir, "a.js"))});
+      console.log(JSON.stringify({ ...a, counts }));
+    `);
+
+  test("the modules see what Node gives them; the second run uses the cache; an edit of the same length takes effect", () => {
+    const dir = program();
+    const expected = {
+      b: "one",
+      self: true,
+      file: true,
+      dir: true,
+      resolved: true,
+      paths: true,
+      main: true,
+      cache: true,
+      line: "11",
+    };
+    expect(runIn(dir, false)).toEqual({ ...expected, counts: {} });
+    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 0, compiled: 2 } });
+    expect(existsSync(join(dir, "cache"))).toBe(true);
+    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 2, compiled: 0 } });
+    // same length: V8 alone would accept the stale data (it checks the length of the text)
+    writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'two';\n");
+    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 1, compiled: 1 } });
+    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 2, compiled: 0 } });
+  });
+
+  test("an ES module (no CommonJS script) goes to Node's own loader: the same as without the cache", () => {
+    const dir = program();
+    writeFileSync(join(dir, "b.js"), "export const value = 'esm';\n");
+    const { counts, ...withCache } = runIn(dir, true) as Record<string, unknown>;
+    expect({ ...withCache, counts: {} }).toEqual(runIn(dir, false));
+    expect(withCache.b).toBe("esm");
+    expect(counts).toEqual({ cached: 0, compiled: 1 });
+  });
 });
