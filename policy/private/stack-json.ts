@@ -5,8 +5,9 @@
  * `preparing`, which is when cross-stack references register their outputs and remote state) and
  * throws the result away; `TerraformStack.toTerraform()` then resolves every element again, merges
  * the fragments and resolves the merged document a third time. Here the preparing resolution is
- * kept and is what the JSON is built from; the merged document is only walked, and only the parts
- * that still hold a token (stack overrides given with `addOverride`) are resolved.
+ * kept and is what the JSON is built from, and each resolution hands cdktf only the parts that
+ * hold a token: the merged document is walked, and only what still holds one (stack overrides
+ * given with `addOverride`) is resolved.
  *
  * {@link prepareStack} and {@link stackJson} are `TerraformStack.prepareStack` and
  * `TerraformStack.toTerraform` of node_modules/cdktf/lib/terraform-stack.js (0.21.0), step for
@@ -33,14 +34,19 @@ import {
   Token,
   Tokenization,
 } from "cdktf";
+import { resolve as cdktfResolve } from "cdktf/lib/tokens/private/resolve";
 import { deepMerge } from "cdktf/lib/util";
 
 /** cdktf's own resolver, as `cdktf/lib/_tokens.js` builds it. */
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 
+/** `resolve` of cdktf/lib/_tokens.js: what TerraformStack uses. */
 function resolve(scope: TerraformStack, value: unknown, preparing = false): unknown {
   return Tokenization.resolve(value, { scope, preparing, resolver: RESOLVER });
 }
+
+/** The nesting cdktf's resolve allows before it reports a circular reference. */
+const MAX_DEPTH = 200;
 
 /**
  * SHA-256 of the cdktf files whose code this file re-implements or relies on, as in cdktf 0.21.0:
@@ -105,7 +111,7 @@ export type PreparedFragments = Map<TerraformElement, unknown>;
 export function prepareStack(stack: TerraformStack, fragments: PreparedFragments): void {
   stack.ensureBackendExists();
   for (const element of terraformElements(stack))
-    fragments.set(element, resolve(stack, element.toTerraform(), true));
+    fragments.set(element, resolveRest(stack, element.toTerraform(), true));
 }
 
 /** Whether an aspect is registered anywhere in the stack (cdktf invokes them after preparing). */
@@ -120,12 +126,13 @@ const isPlainObject = (value: object) => {
 
 /** The number-token pattern of cdktf/lib/tokens/private/encoding.js (`NUMBER_TOKEN_REGEX`). */
 const NUMBER_PATTERN = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/g;
+const HAS_NUMBER_PATTERN = new RegExp(NUMBER_PATTERN.source);
 
 /** Whether resolving a string could change it (it holds a token, or is an encoded map). */
 function stringHoldsToken(value: string): boolean {
   if (value.includes("TfToken[")) return true;
   if (value === Token.STRING_MAP_TOKEN_VALUE || value === Token.ANY_MAP_TOKEN_VALUE) return true;
-  if (!value.includes("e")) return false;
+  if (!HAS_NUMBER_PATTERN.test(value)) return false;
   for (const match of value.matchAll(NUMBER_PATTERN))
     if (Token.isUnresolved(parseFloat(match[0]))) return true;
   return false;
@@ -140,53 +147,65 @@ const elementIsToken = (x: unknown) =>
   (typeof x === "number" && (numberIsToken(x) || Token.isUnresolved([x])));
 
 /**
- * `resolve(stack, value)` for a value whose parts are already resolved except some: returns the
- * value itself where resolving would only copy it, and cdktf's resolution of every part that still
- * holds a token (or anything else resolve treats specially: a resolvable, a construct, a function,
- * an object that is not plain). Resolving resolved JSON again yields the same JSON.
+ * `resolve(stack, value, preparing)`, doing cdktf's work only where there is some: every part of
+ * `value` that holds a token, or anything else cdktf's `resolve` treats specially (a resolvable, a
+ * construct, a function, an object that is not plain, nesting past its depth limit), is resolved
+ * by cdktf at its path (so errors name the same path); the rest (plain JSON) is returned as it is,
+ * where cdktf would return an equal copy. Arrays and objects are copied only where a part changed
+ * or an `undefined` is dropped.
  */
-function resolveRest(stack: TerraformStack, value: unknown): unknown {
+function resolveRest(
+  stack: TerraformStack,
+  value: unknown,
+  preparing: boolean,
+  prefix: string[] = [],
+): unknown {
+  const cdktf = () =>
+    cdktfResolve(value, { scope: stack, preparing, resolver: RESOLVER, prefix: [...prefix] });
   switch (typeof value) {
     case "string":
-      return stringHoldsToken(value) ? resolve(stack, value) : value;
+      return stringHoldsToken(value) ? cdktf() : value;
     case "number":
-      return numberIsToken(value) ? resolve(stack, value) : value;
+      return numberIsToken(value) ? cdktf() : value;
     case "function":
-      return resolve(stack, value); // throws what cdktf throws
+      return cdktf(); // throws what cdktf throws
     case "object":
       break;
     default:
       return value;
   }
   if (value === null || value instanceof Date) return value;
+  if (prefix.length > MAX_DEPTH) return cdktf(); // cdktf's circular-reference error
   if (Array.isArray(value)) {
-    if (value.some(elementIsToken)) return resolve(stack, value);
+    if (value.some(elementIsToken)) return cdktf();
     let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const resolved = resolveRest(stack, item);
-      if (resolved !== item || resolved === undefined) {
-        copy ??= value.slice(0, i);
-      }
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      prefix.push(String(i));
+      const resolved = resolveRest(stack, item, preparing, prefix);
+      prefix.pop();
+      if ((resolved !== item || resolved === undefined) && !copy) copy = value.slice(0, i);
       if (copy && resolved !== undefined) copy.push(resolved);
-    });
+    }
     return copy ?? value;
   }
-  if (!isPlainObject(value) || Tokenization.isResolvable(value)) return resolve(stack, value);
+  if (!isPlainObject(value) || Tokenization.isResolvable(value)) return cdktf();
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.some(stringHoldsToken)) return resolve(stack, value);
+  if (keys.some(stringHoldsToken)) return cdktf();
   let copy: Record<string, unknown> | undefined;
-  keys.forEach((key, i) => {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const item = record[key];
-    const resolved = resolveRest(stack, item);
-    if (resolved !== item || resolved === undefined) {
-      if (!copy) {
-        copy = {};
-        for (const earlier of keys.slice(0, i)) copy[earlier] = record[earlier];
-      }
+    prefix.push(key);
+    const resolved = resolveRest(stack, item, preparing, prefix);
+    prefix.pop();
+    if ((resolved !== item || resolved === undefined) && !copy) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j]] = record[keys[j]];
     }
     if (copy && resolved !== undefined) copy[key] = resolved;
-  });
+  }
   return copy ?? value;
 }
 
@@ -232,5 +251,5 @@ export function stackJson(stack: TerraformStack, fragments: PreparedFragments): 
       fragments.has(element) ? fragments.get(element) : resolve(stack, element.toTerraform()),
     );
   deepMerge(tf, rawOverrides);
-  return resolveRest(stack, tf);
+  return resolveRest(stack, tf, false);
 }

@@ -157,3 +157,23 @@ test("synthesizeWithPolicy writes the files App.synth() writes", () => {
   expect(synthesizeWithPolicy(viaPolicy, { rules: [] }).written).toBe(true);
   expect(files(viaPolicy.outdir)).toEqual(files(viaCdktf.outdir));
 });
+
+test("a value cdktf cannot resolve fails with cdktf's own message, at the same path", () => {
+  const broken = () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "stack-json-broken-")) });
+    const stack = new TerraformStack(app, "broken");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    new S3Bucket(stack, "bucket", { bucketPrefix: "x" }).addOverride("tags.bad", () => "function");
+    return app;
+  };
+  const message = (build: (app: App) => unknown) => {
+    try {
+      build(broken());
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "no error";
+  };
+  expect(message(ourJson)).toBe(message(cdktfJson));
+  expect(message(ourJson)).toMatch(/tags\/bad/);
+});
