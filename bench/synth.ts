@@ -111,15 +111,22 @@ const sizes: [number, number][] = [
   [10, 10],
   [30, 10],
 ];
+const timed = new Map<string, number>();
 for (const [environments, apps] of sizes) {
   const dir = scaledEnvironments(root, environments, apps);
   const sample = measure([synth], fresh(), dir);
+  timed.set(`${environments}x${apps}`, sample.seconds);
   const perApp = (sample.seconds * 1000) / (environments * apps);
   process.stdout.write(
     `  ${String(environments).padStart(2)} environments x ${String(apps).padStart(3)} apps  ${sample.seconds.toFixed(2).padStart(6)} s  ${sample.peakMb?.toFixed(0).padStart(5) ?? "    ?"} MB  (${perApp.toFixed(1)} ms per app)\n`,
   );
 }
-process.stdout.write("\n");
+// linear growth: what one more app costs, from 10 to 100 and from 100 to 200 apps per environment
+const slope = (from: string, to: string, apps: number) =>
+  (((timed.get(to) ?? NaN) - (timed.get(from) ?? NaN)) * 1000) / (3 * apps);
+process.stdout.write(
+  `  each added app: ${slope("3x10", "3x100", 90).toFixed(1)} ms (10 -> 100 apps), ${slope("3x100", "3x200", 100).toFixed(1)} ms (100 -> 200 apps)\n\n`,
+);
 
 const deep = `require("@cdktf/provider-aws/lib/vpc"); require("@cdktf/provider-aws/lib/eks-cluster");`;
 const barrel = `require("@cdktf/provider-aws");`;

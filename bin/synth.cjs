@@ -109,11 +109,18 @@ const args = process.argv.slice(2);
 const main = args[0] === "--main";
 if (main) process.argv.splice(2, 1);
 const rebuilt = refresh();
-// cdktf captures a full stack trace for every token it creates (Intrinsic, Lazy), only to show
-// where a token came from if it is later misused: a fifth of the synthesis time. The synth path
-// skips it; PLATFORM_SYNTH_STACK_TRACES=1 keeps it for debugging such an error.
-if (!process.env.PLATFORM_SYNTH_STACK_TRACES)
-  require("cdktf/lib/tokens/private/stack-trace").captureStackTrace = () => [];
+// less to load and to do: compiled code cached, no inline source maps, archiver when used, no
+// token stack traces (bin/fast-load.cjs)
+const {
+  compileCache,
+  lazyArchiver,
+  noTokenStackTraces,
+  stripInlineSourceMaps,
+} = require("./fast-load.cjs");
+compileCache(join(out, ".v8-cache"));
+stripInlineSourceMaps();
+lazyArchiver();
+noTokenStackTraces();
 if (rebuilt > 0 && process.env.PLATFORM_SYNTH_VERBOSE)
   process.stderr.write(`synth: rebuilt ${rebuilt} files\n`);
 require(join(out, main ? "main.js" : "scripts/synth.js"));

@@ -7,7 +7,7 @@ import type { IConstruct } from "constructs";
 import type { PolicyResource, PolicyRule, PolicyTier, RuleContext, Severity } from "./rule";
 import { RULES } from "./rules";
 import { policyTierOf, suppressionsWithin, type RecordedSuppression } from "./suppressions";
-import { refersTo } from "./private/values";
+import { referencedAddresses } from "./private/values";
 
 /** One violation as reported. */
 export interface PolicyFinding {
@@ -95,13 +95,28 @@ export function ruleContext(
 ): RuleContext {
   const resources = collect(document.resource, "", stackName, paths);
   const data = collect(document.data, "data.", stackName, paths);
+  const references = new Map<string, Map<string, PolicyResource[]>>();
   return {
     stack: stackName,
     tier,
     resources: (type) => resources.get(type) ?? [],
     dataSources: (type) => data.get(type) ?? [],
-    referencing: (type, attribute, target) =>
-      (resources.get(type) ?? []).filter((r) => refersTo(r.config[attribute], target)),
+    referencing: (type, attribute, target) => {
+      // resources by the addresses their attribute refers to, indexed once per type and attribute
+      const key = `${type}\0${attribute}`;
+      let index = references.get(key);
+      if (!index) {
+        index = new Map();
+        for (const r of resources.get(type) ?? [])
+          for (const address of referencedAddresses(r.config[attribute])) {
+            const list = index.get(address);
+            if (list) list.push(r);
+            else index.set(address, [r]);
+          }
+        references.set(key, index);
+      }
+      return index.get(target.address) ?? [];
+    },
   };
 }
 

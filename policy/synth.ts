@@ -4,7 +4,9 @@
  * app's output folder. On an error nothing in the output folder changes.
  *
  * This is `App.synth()` with a check between producing and writing: aspects, validations and
- * cdktf's own stack synthesizer run exactly as usual, and each stack is resolved once.
+ * cdktf's own stack synthesizer run exactly as usual. Each stack's tokens are resolved once, when
+ * it is prepared, and that resolution is both what the rules check and what is written
+ * (private/stack-json.ts).
  */
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,6 +18,12 @@ import {
   type PolicyResult,
   type StackDocument,
 } from "./check";
+import {
+  cdktfMatches,
+  prepareStack,
+  stackJson,
+  type PreparedFragments,
+} from "./private/stack-json";
 
 /** What {@link synthesizeWithPolicy} did. */
 export interface PolicySynthResult extends PolicyResult {
@@ -36,10 +44,14 @@ function replace(source: string, target: string): void {
  */
 export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): PolicySynthResult {
   const stacks = app.node.findAll().filter(TerraformStack.isStack);
+  // one token resolution per stack (private/stack-json.ts), where cdktf is the one it was written for
+  const fragments: PreparedFragments | undefined = cdktfMatches() ? new Map() : undefined;
   // each stack's JSON, captured as cdktf's synthesizer produces it (the method is put back after)
   const documents = new Map<TerraformStack, StackDocument>();
   for (const stack of stacks) {
-    const toTerraform = stack.toTerraform.bind(stack);
+    const toTerraform = fragments
+      ? () => stackJson(stack, fragments)
+      : stack.toTerraform.bind(stack);
     stack.toTerraform = () => {
       const document = toTerraform();
       documents.set(stack, document as StackDocument);
@@ -53,7 +65,7 @@ export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): Poli
   try {
     const manifest = new Manifest(app.manifest.version, staging, app.manifest.hclOutput);
     const session = { outdir: staging, manifest, skipValidation: app.skipValidation };
-    stacks.forEach((stack) => stack.prepareStack());
+    stacks.forEach((stack) => (fragments ? prepareStack(stack, fragments) : stack.prepareStack()));
     stacks.forEach((stack) => stack.synthesizer.synthesize(session));
     if (!app.skipValidation) {
       const problems = app.node.validate();

@@ -34,19 +34,26 @@ export function valuesDocuments(release: PolicyResource): unknown[] {
   return documents;
 }
 
-/** Every leaf and object in the release's values and `set` blocks, depth first. */
-export function* valuesOf(release: PolicyResource): Generator<FoundValue> {
-  function* walk(value: unknown, path: string, key: string): Generator<FoundValue> {
-    if (path) yield { path, key, value };
+const found = new WeakMap<PolicyResource, readonly FoundValue[]>();
+
+/** Every leaf and object in the release's values and `set` blocks, depth first (found once). */
+export function valuesOf(release: PolicyResource): readonly FoundValue[] {
+  const cached = found.get(release);
+  if (cached) return cached;
+  const values: FoundValue[] = [];
+  function walk(value: unknown, path: string, key: string): void {
+    if (path) values.push({ path, key, value });
     if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) yield* walk(item, `${path}[${i}]`, key);
+      value.forEach((item, i) => walk(item, `${path}[${i}]`, key));
     } else if (typeof value === "object" && value !== null) {
-      for (const [k, v] of Object.entries(value)) yield* walk(v, path ? `${path}.${k}` : k, k);
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k);
     }
   }
-  for (const document of valuesDocuments(release)) yield* walk(document, "", "");
+  for (const document of valuesDocuments(release)) walk(document, "", "");
   for (const entry of [...blocks(release.config.set), ...blocks(release.config.set_sensitive)]) {
     const name = String(entry.name ?? "");
-    yield { path: name, key: name.split(".").pop() ?? name, value: entry.value };
+    values.push({ path: name, key: name.split(".").pop() ?? name, value: entry.value });
   }
+  found.set(release, values);
+  return values;
 }

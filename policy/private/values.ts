@@ -50,6 +50,27 @@ export function refersTo(value: unknown, target: PolicyResource): boolean {
   return false;
 }
 
+/**
+ * Every address `refersTo` finds in a value: `refersTo(value, r)` is `referencedAddresses(value)
+ * .has(r.address)` (an address is dot-separated names, none holding `.`, `}` or `[`). Lets a rule
+ * index references once instead of testing every pair of resources.
+ */
+export function referencedAddresses(value: unknown): Set<string> {
+  const found = new Set<string>();
+  if (value === undefined || value === null) return found;
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  for (let at = text.indexOf("${"); at >= 0; at = text.indexOf("${", at + 1)) {
+    const start = at + 2;
+    for (let i = start; i < text.length; i++) {
+      const c = text[i];
+      if (c !== "." && c !== "}" && c !== "[") continue;
+      if (i > start) found.add(text.slice(start, i));
+      if (c !== ".") break;
+    }
+  }
+  return found;
+}
+
 /** Renders a value found in a resource for a message (`"x"`, `true`, `nothing`). */
 export function shown(value: unknown): string {
   if (value === undefined || value === null) return "unset";

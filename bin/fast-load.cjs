@@ -1,0 +1,181 @@
+/**
+ * What bin/synth.cjs changes in module loading and in cdktf so that a synth loads and does less.
+ * Each change is narrow, names the file it targets, and is checked by test/unit/fast-load.test.ts
+ * against the pinned cdktf 0.21.0 (the test fails when the targeted code changes).
+ */
+"use strict";
+const { createHash } = require("node:crypto");
+const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const Module = require("node:module");
+const { dirname } = require("node:path");
+const vm = require("node:vm");
+
+/**
+ * cdktf/lib/private/fs.js requires `archiver` at its top (with its dependencies some 250 modules,
+ * a sixth of everything a synth loads) for one function, `runArchive`, which only runs when that
+ * file is executed as a process of its own (`archiveSync` spawns `node fs.js <src> <dest>` for
+ * assets of type ARCHIVE). In this process `archiver` is loaded when first used instead.
+ */
+function lazyArchiver() {
+  const fsModule = require.resolve("cdktf/lib/private/fs.js");
+  const path = require.resolve("archiver", { paths: [dirname(fsModule)] });
+  if (require.cache[path]) return;
+  let real;
+  const load = () => {
+    if (!real) {
+      delete require.cache[path];
+      real = require(path);
+    }
+    return real;
+  };
+  const stub = new Module(path);
+  stub.filename = path;
+  stub.loaded = true;
+  stub.exports = new Proxy(function archiver() {}, {
+    apply: (_target, self, args) => Reflect.apply(load(), self, args),
+    get: (_target, key) => load()[key],
+    has: (_target, key) => key in load(),
+  });
+  require.cache[path] = stub;
+}
+
+const INLINE_MAP = "\n//# sourceMappingURL=data:";
+
+/**
+ * cdktf and the provider packages end every compiled file with its source map inlined as base64:
+ * 8.4 of the 14 MB of JavaScript a synth loads. Without --enable-source-maps nothing reads them,
+ * so they are cut off before V8 compiles the file (a last line that is such a comment only).
+ */
+function stripInlineSourceMaps() {
+  if (process.sourceMapsEnabled) return;
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename, ...rest) {
+    const at = content.lastIndexOf(INLINE_MAP);
+    const text = at >= 0 && content.indexOf("\n", at + 1) < 0 ? content.slice(0, at + 1) : content;
+    return compile.call(this, text, filename, ...rest);
+  };
+}
+
+/**
+ * cdktf captures a full stack trace for every token it creates (Intrinsic, Lazy), only to show
+ * where a token came from if it is later misused: a fifth of the synthesis time. Targets
+ * cdktf/lib/tokens/private/stack-trace.js (`captureStackTrace`, read through its exports object
+ * at each call). PLATFORM_SYNTH_STACK_TRACES=1 keeps the traces for debugging such an error.
+ */
+function noTokenStackTraces() {
+  if (process.env.PLATFORM_SYNTH_STACK_TRACES) return;
+  require("cdktf/lib/tokens/private/stack-trace").captureStackTrace = () => [];
+}
+
+/** Reads a cache file: `[u32 header length][header JSON: [file, key, length][]][data...]`. */
+function readCache(path) {
+  const entries = new Map(); // file -> { key, data }
+  try {
+    const blob = readFileSync(path);
+    const headerLength = blob.readUInt32LE(0);
+    let offset = 4 + headerLength;
+    for (const [file, key, length] of JSON.parse(blob.subarray(4, offset).toString())) {
+      entries.set(file, { key, data: blob.subarray(offset, offset + length) });
+      offset += length;
+    }
+  } catch {
+    // no cache yet, or an unreadable one: compile everything
+  }
+  return entries;
+}
+
+function writeCache(path, entries) {
+  const header = Buffer.from(
+    JSON.stringify([...entries].map(([file, { key, data }]) => [file, key, data.length])),
+  );
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(
+    temporary,
+    Buffer.concat([length, header, ...[...entries.values()].map((e) => e.data)]),
+  );
+  renameSync(temporary, path);
+}
+
+/** The `require` a module gets (Node 20's makeRequireFunction, lib/internal/modules/helpers.js). */
+function requireFunction(module, main) {
+  const require = (id) => module.require(id);
+  const resolve = (request, options) => Module._resolveFilename(request, module, false, options);
+  resolve.paths = (request) => Module._resolveLookupPaths(request, module);
+  require.resolve = resolve;
+  require.main = main;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}
+
+/**
+ * A V8 code cache for every CommonJS file the process compiles (what Node 22's
+ * `module.enableCompileCache()` does; Node 20 has none): compiling the 5 MB of JavaScript a synth
+ * loads is the largest part of loading it. Each file is compiled with `vm.Script` and the cached
+ * data of its last compilation, which V8 uses only when the text is the one it was made from
+ * (the entry's key is a hash of the file name and text) and V8 and its flags are the same (V8
+ * checks, and rejects the data otherwise); new and rejected entries are written when the process
+ * exits, taken after the run so they hold the functions it compiled. It replaces
+ * `Module.prototype._compile` (node:internal/modules/cjs/loader) for plain CommonJS: the wrapper,
+ * `require` with `resolve`, `resolve.paths`, `main`, `extensions` and `cache`, `this` the exports,
+ * as Node 20 does; everything else (ES modules, a policy manifest, a file V8 cannot compile as a
+ * script) goes to Node's own `_compile`. Returns how many files were compiled with cached data
+ * and without, kept up to date.
+ */
+function compileCache(path) {
+  const counts = { cached: 0, compiled: 0 };
+  if (
+    process.execArgv.some((flag) =>
+      /^--(inspect|experimental-policy|experimental-detect-module)/.test(flag),
+    )
+  )
+    return counts;
+  const entries = readCache(path);
+  const fresh = new Map(); // file -> { key, script }
+  const compile = Module.prototype._compile;
+  const main = require.main;
+  Module.prototype._compile = function (content, filename, format) {
+    if (format === "module") return compile.call(this, content, filename, format);
+    const text = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+    const key = createHash("sha1").update(filename).update("\0").update(text).digest("base64");
+    const entry = entries.get(filename);
+    const cachedData = entry && entry.key === key ? entry.data : undefined;
+    let script;
+    try {
+      script = new vm.Script(Module.wrap(text), {
+        filename,
+        cachedData,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      });
+    } catch {
+      return compile.call(this, content, filename, format); // Node's own error, or ES module
+    }
+    if (!cachedData || script.cachedDataRejected) {
+      fresh.set(filename, { key, script });
+      counts.compiled += 1;
+    } else counts.cached += 1;
+    return Reflect.apply(script.runInThisContext({ displayErrors: true }), this.exports, [
+      this.exports,
+      requireFunction(this, main),
+      this,
+      filename,
+      dirname(filename),
+    ]);
+  };
+  process.once("exit", () => {
+    if (fresh.size === 0) return;
+    for (const [file, { key, script }] of fresh)
+      entries.set(file, { key, data: script.createCachedData() });
+    for (const file of entries.keys()) if (!existsSync(file)) entries.delete(file);
+    try {
+      writeCache(path, entries);
+    } catch {
+      // a read-only build folder: the next run compiles again
+    }
+  });
+  return counts;
+}
+
+module.exports = { compileCache, lazyArchiver, stripInlineSourceMaps, noTokenStackTraces };

@@ -1,0 +1,165 @@
+/**
+ * bin/fast-load.cjs: what the synth command changes in module loading and in cdktf. Each cdktf
+ * change targets a file by its behaviour in 0.21.0; these tests fail when such a file changes (its
+ * fingerprint) and show, in a plain node process (jest has a module system of its own), that each
+ * change does what it says and nothing else. The compile cache is checked against what Node's own
+ * loader gives a module.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "../helpers";
+
+const cdktfFile = (file: string) => join(dirname(require.resolve("cdktf/package.json")), file);
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/** Runs a CommonJS snippet with bin/fast-load.cjs as `load`; returns its JSON output. */
+function run(code: string, env: Record<string, string> = {}): unknown {
+  const result = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const load = require(${JSON.stringify(join(REPO_ROOT, "bin/fast-load.cjs"))});\n${code}`,
+    ],
+    { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, ...env } },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+test("the targeted cdktf files are those of 0.21.0 (else: check each change of bin/fast-load.cjs again)", () => {
+  expect({
+    fs: sha256(cdktfFile("lib/private/fs.js")),
+    stackTrace: sha256(cdktfFile("lib/tokens/private/stack-trace.js")),
+  }).toEqual({
+    fs: "3fb8a5949aac34b84430ab6bd18206360bc399d8e1b89a8266e9083f0abd6d53",
+    stackTrace: "48139050d4e88e62c8dfa7a50c5e829b99d655e0255de563c25abae59162e353",
+  });
+  // archiver is used in one place only: runArchive, run when fs.js is its own process
+  const fs = readFileSync(cdktfFile("lib/private/fs.js"), "utf8");
+  expect(fs.split("\n").filter((line) => /\barchiver\b/.test(line))).toEqual([
+    'const archiver = require("archiver");',
+    '        const archive = archiver("zip", {',
+  ]);
+  expect(fs).toContain("if (require.main === module) {");
+});
+
+test("lazyArchiver: cdktf loads without archiver, which loads on its first use and works", () => {
+  expect(
+    run(`
+      load.lazyArchiver();
+      require("cdktf");
+      const loaded = () => Object.keys(require.cache).filter((f) => /node_modules\\/(archiver|archiver-utils|readable-stream)\\//.test(f)).length;
+      const before = loaded();
+      const archiver = require(require.resolve("archiver", { paths: [require("path").dirname(require.resolve("cdktf/lib/private/fs.js"))] }));
+      const zip = archiver("zip");
+      console.log(JSON.stringify({ before, after: loaded() > before + 10, pipe: typeof zip.pipe, formats: archiver.isRegisteredFormat("zip") }));
+    `),
+  ).toEqual({ before: 1, after: true, pipe: "function", formats: true });
+});
+
+test("stripInlineSourceMaps: V8 compiles cdktf's files without their inline source map line, and only that line", () => {
+  const result = run(`
+    const Module = require("module");
+    const compile = Module.prototype._compile;
+    const seen = {};
+    Module.prototype._compile = function (content, filename, ...rest) {
+      seen[filename] = content;
+      return compile.call(this, content, filename, ...rest);
+    };
+    load.stripInlineSourceMaps();
+    const { Lazy } = require("cdktf");
+    const file = require.resolve("cdktf/lib/tokens/lazy.js");
+    const original = require("fs").readFileSync(file, "utf8");
+    console.log(JSON.stringify({
+      works: typeof Lazy.stringValue,
+      inlineMaps: Object.values(seen).filter((c) => c.includes("sourceMappingURL=data:")).length,
+      strippedLines: original.split("\\n").length - seen[file].split("\\n").length,
+      prefix: original.startsWith(seen[file]),
+      originalHadMap: original.includes("\\n//# sourceMappingURL=data:application/json;base64,"),
+    }));
+  `);
+  expect(result).toEqual({
+    works: "function",
+    inlineMaps: 0,
+    strippedLines: 0,
+    prefix: true,
+    originalHadMap: true,
+  });
+});
+
+test("noTokenStackTraces: tokens carry no creation stack, unless PLATFORM_SYNTH_STACK_TRACES is set", () => {
+  const code = `
+    load.noTokenStackTraces();
+    const { Lazy, Token, Tokenization } = require("cdktf");
+    const token = Tokenization.reverseString(Lazy.stringValue({ produce: () => "x" })).firstToken;
+    console.log(JSON.stringify(token.creationStack.length));
+  `;
+  expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "" })).toBe(0);
+  expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "1" })).toBeGreaterThan(0);
+});
+
+describe("compileCache", () => {
+  const program = () => {
+    const dir = mkdtempSync(join(tmpdir(), "compile-cache-"));
+    writeFileSync(
+      join(dir, "a.js"),
+      [
+        "const b = require('./b');",
+        "module.exports = {",
+        "  b: b.value,",
+        "  self: this === module.exports,",
+        "  file: __filename.endsWith('a.js'),",
+        "  dir: __dirname === require('path').dirname(__filename),",
+        "  resolved: require.resolve('./b') === require('path').join(__dirname, 'b.js'),",
+        "  paths: Array.isArray(require.resolve.paths('x')),",
+        "  main: require.main === process.mainModule,",
+        "  cache: require.cache === require('module')._cache,",
+        "  line: new Error().stack.split('\\n')[1].split(':').slice(-2, -1)[0],",
+        "};",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'one';\n");
+    return dir;
+  };
+  const runIn = (dir: string, cache: boolean) =>
+    run(`
+      const counts = ${cache ? `load.compileCache(${JSON.stringify(join(dir, "cache"))})` : "{}"};
+      const a = require(${JSON.stringify(join(dir, "a.js"))});
+      console.log(JSON.stringify({ ...a, counts }));
+    `);
+
+  test("the modules see what Node gives them; the second run uses the cache; an edit of the same length takes effect", () => {
+    const dir = program();
+    const expected = {
+      b: "one",
+      self: true,
+      file: true,
+      dir: true,
+      resolved: true,
+      paths: true,
+      main: true,
+      cache: true,
+      line: "11",
+    };
+    expect(runIn(dir, false)).toEqual({ ...expected, counts: {} });
+    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 0, compiled: 2 } });
+    expect(existsSync(join(dir, "cache"))).toBe(true);
+    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 2, compiled: 0 } });
+    // same length: V8 alone would accept the stale data (it checks the length of the text)
+    writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'two';\n");
+    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 1, compiled: 1 } });
+    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 2, compiled: 0 } });
+  });
+
+  test("an ES module (no CommonJS script) goes to Node's own loader: the same as without the cache", () => {
+    const dir = program();
+    writeFileSync(join(dir, "b.js"), "export const value = 'esm';\n");
+    const { counts, ...withCache } = runIn(dir, true) as Record<string, unknown>;
+    expect({ ...withCache, counts: {} }).toEqual(runIn(dir, false));
+    expect(withCache.b).toBe("esm");
+    expect(counts).toEqual({ cached: 0, compiled: 1 });
+  });
+});
