@@ -386,3 +386,67 @@ describe("release contract with a real contract migration", () => {
     expect(twice.stderr.join("\n")).not.toContain("running the contract migration");
   });
 });
+
+describe("PLATFORM_MIGRATION_DATABASE_URL", () => {
+  test("a bad URL or scheme is refused when the runner is made, naming the variable", () => {
+    expect(() => new LocalMigrationRunner("not a url", FIXTURE_APP)).toThrow(
+      'PLATFORM_MIGRATION_DATABASE_URL: received "not a url"; expected a URL such as postgres://web_migrator@127.0.0.1:5432/web',
+    );
+    expect(
+      () => new LocalMigrationRunner("mysql://web_migrator@127.0.0.1/web", FIXTURE_APP),
+    ).toThrow(
+      'PLATFORM_MIGRATION_DATABASE_URL: received "mysql:" as the scheme; expected postgres:// or postgresql://',
+    );
+    const runner = new LocalMigrationRunner(
+      "postgres://web_migrator:s3cret@127.0.0.1:5432/web",
+      FIXTURE_APP,
+    );
+    expect(runner.location).toBe(
+      "a local process against postgres://web_migrator@127.0.0.1:5432/web",
+    );
+  });
+
+  test("release start with a bad URL refuses (exit 2) before the backup or any migration", async () => {
+    const stable = await startApp(1);
+    const fx = await fixture(BASE);
+    const before = fx.text();
+    const schema = await pg.dump(DATABASE);
+    const saved = process.env.PLATFORM_MIGRATION_DATABASE_URL;
+    process.env.PLATFORM_MIGRATION_DATABASE_URL = `mysql://${MIGRATOR}@127.0.0.1:${pg.port}/${DATABASE}`;
+    try {
+      // no runner passed in: the offline backends make it from the variable
+      const out = await fx.release(["start", "staging", APP, "6.8.0", "--base-url", stable.url], {
+        baseUrl: false,
+      });
+      expect(out.code).toBe(2);
+      expect(out.stderr.join("\n")).toContain(
+        'refused, nothing changed: PLATFORM_MIGRATION_DATABASE_URL: received "mysql:" as the scheme',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.PLATFORM_MIGRATION_DATABASE_URL;
+      else process.env.PLATFORM_MIGRATION_DATABASE_URL = saved;
+    }
+    expect(fx.journal()).toEqual([]);
+    expect(fx.text()).toBe(before);
+    expect(fx.harness.deploys()).toEqual([]);
+    expect(await pg.dump(DATABASE)).toEqual(schema);
+  });
+
+  test("the variable, when good, runs the migration like an injected runner", async () => {
+    const stable = await startApp(1);
+    const fx = await fixture(BASE);
+    const saved = process.env.PLATFORM_MIGRATION_DATABASE_URL;
+    process.env.PLATFORM_MIGRATION_DATABASE_URL = pg.url(MIGRATOR, DATABASE);
+    try {
+      const out = await fx.release(["start", "staging", APP, "6.8.0", "--base-url", stable.url], {
+        baseUrl: false,
+      });
+      expect(out.code).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.PLATFORM_MIGRATION_DATABASE_URL;
+      else process.env.PLATFORM_MIGRATION_DATABASE_URL = saved;
+    }
+    expect(steps(fx.journal())).toEqual(["migrated ok", "stable-rechecked ok", "started ok"]);
+    expect((await owners()).schema_migrations).toBe(MIGRATOR);
+  });
+});
