@@ -42,6 +42,9 @@ export class LocalMigrationRunner implements MigrationRunner {
     /** Where the command runs (the project folder). */
     private readonly cwd: string,
   ) {
+    // validate here (URL and scheme), so a bad PLATFORM_MIGRATION_DATABASE_URL refuses before
+    // the release does anything, with the message naming the variable (not a bare "Invalid URL")
+    libpqEnvironment(databaseUrl, { user: "", database: "" });
     const shown = new URL(databaseUrl);
     shown.password = "";
     this.location = `a local process against ${shown.toString()}`;
