@@ -61,7 +61,10 @@ export class LocalMigrationRunner implements MigrationRunner {
       const child = spawn(request.command[0], request.command.slice(1), {
         cwd: this.cwd,
         env: {
-          ...process.env,
+          // the caller's own PG* settings (a PGPASSWORD, a PGSSLMODE) never leak into the run
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(([key]) => !key.startsWith("PG")),
+          ),
           ...env,
           MIGRATION_VERSION: request.version,
           MIGRATION_PHASE: request.phase,
