@@ -16,7 +16,6 @@ import {
 } from "./session";
 import type { BakeOutcome } from "./gates/bake";
 import { migrateBeforeStart } from "./migrations/step";
-import { restartDeployments } from "./migrations/restart";
 import type { GateResult, JournalEvent } from "./types";
 
 /** The canary plan of a run. */
@@ -628,6 +627,8 @@ export async function restart(session: ReleaseSession, colour: Colour): Promise<
     );
   }
   const started = Date.now();
+  // loaded when used: @kubernetes/client-node is large and an ES module
+  const { restartDeployments } = await import("./migrations/restart");
   const names = await restartDeployments(
     access,
     app.namespace,

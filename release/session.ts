@@ -578,6 +578,14 @@ export class ReleaseSession {
       ...smokeGates(app.gates.smoke, app.gates.health.requestTimeout),
     ];
     this.progress(`re-checking stable ${stable} ${context.version} through the live route`);
+    return this.runGates(gates, context);
+  }
+
+  /** Runs gates in order, printing each result; stops at the first failure. */
+  private async runGates(
+    gates: readonly Gate[],
+    context: GateContext,
+  ): Promise<{ passed: boolean; results: GateResult[]; failure?: GateResult }> {
     const results: GateResult[] = [];
     for (const gate of gates) {
       const result = await gate.check(context);
@@ -594,14 +602,13 @@ export class ReleaseSession {
   async verify(): Promise<{ passed: boolean; results: GateResult[]; failure?: GateResult }> {
     const idle = otherColour(this.snapshot.stable);
     const context = this.context("preview", idle);
-    const results: GateResult[] = [];
     if (this.options.dryRun) {
       this.progress(
         `dry run: would verify ${idle} ${context.version} through the preview route: ${this.verifyGates()
           .map((g) => g.name)
           .join(", ")}`,
       );
-      return { passed: true, results };
+      return { passed: true, results: [] };
     }
     this.progress(
       `verifying ${idle} ${context.version} through the preview route (${Object.entries(
@@ -610,15 +617,7 @@ export class ReleaseSession {
         .map(([k, v]) => `${k}: ${v}`)
         .join("")})`,
     );
-    for (const gate of this.verifyGates()) {
-      const result = await gate.check(context);
-      results.push(result);
-      this.progress(
-        `${result.verdict === "pass" ? "pass" : "FAIL"} ${result.gate}: ${result.detail}`,
-      );
-      if (result.verdict !== "pass") return { passed: false, results, failure: result };
-    }
-    return { passed: true, results };
+    return this.runGates(this.verifyGates(), context);
   }
 
   /** Bakes the current traffic split: live route, and the canary through the preview route while it is idle. */

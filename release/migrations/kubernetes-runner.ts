@@ -11,7 +11,6 @@ import type {
   MigrationRunner,
 } from "../types";
 import { migrationJob } from "./job";
-import { runMigrationJob } from "./job-runner";
 
 /**
  * The AWS CLI image that turns the service account's role into an RDS authentication token
@@ -60,6 +59,8 @@ export class KubernetesMigrationRunner implements MigrationRunner {
       region: this.options.region,
     });
     // the Job's own deadline ends it first; the extra minute covers scheduling and image pulls
+    // loaded when used: @kubernetes/client-node is large and an ES module
+    const { runMigrationJob } = await import("./job-runner");
     const result = await runMigrationJob(access, job, {
       log,
       timeoutMs: request.timeoutMs + 60_000,

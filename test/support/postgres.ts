@@ -355,3 +355,17 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Makes the server look like RDS to a client: the roles `rds_iam` and `rds_superuser` exist, and
+ * the master user (`master`) is no superuser but a member of `rds_superuser` with CREATEROLE and
+ * CREATEDB, which holds `rds_iam` WITH ADMIN OPTION (RDS lets the master grant it on every major).
+ */
+export async function simulateRdsMaster(pg: PostgresServer): Promise<void> {
+  await pg.query(`
+    CREATE ROLE rds_iam NOLOGIN;
+    CREATE ROLE rds_superuser NOLOGIN;
+    GRANT rds_iam TO rds_superuser WITH ADMIN OPTION;
+    CREATE ROLE master LOGIN CREATEROLE CREATEDB NOSUPERUSER IN ROLE rds_superuser;
+  `);
+}

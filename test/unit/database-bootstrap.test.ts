@@ -12,7 +12,7 @@ import {
   type DatabaseBootstrapEntry,
 } from "../../constructs/private/database-bootstrap";
 import { databaseRoles } from "../../constructs/private/database-access";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { simulateRdsMaster, startPostgres, type PostgresServer } from "../support/postgres";
 
 jest.setTimeout(120_000);
 
@@ -86,12 +86,8 @@ describe("the bootstrap on a real PostgreSQL, as a non-superuser master", () => 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), "bootstrap-test-"));
     pg = await startPostgres();
-    // the RDS side: rds_iam and rds_superuser exist; the master user is no superuser
+    await simulateRdsMaster(pg);
     await pg.query(`
-      CREATE ROLE rds_iam NOLOGIN;
-      CREATE ROLE rds_superuser NOLOGIN;
-      GRANT rds_iam TO rds_superuser WITH ADMIN OPTION;
-      CREATE ROLE master LOGIN CREATEROLE CREATEDB NOSUPERUSER IN ROLE rds_superuser;
       CREATE ROLE outsider LOGIN;
     `);
     // an app whose migrator and database were made by hand earlier, with a table already in it

@@ -23,7 +23,7 @@ import {
   startFixtureApp,
   type FixtureApp,
 } from "../support/migrations-app";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { simulateRdsMaster, startPostgres, type PostgresServer } from "../support/postgres";
 import { releaseFixture, type ReleaseFixture } from "../support/release-fixture";
 
 jest.setTimeout(60_000);
@@ -55,13 +55,7 @@ const asRuntime = () => pg.env({ user: RUNTIME, database: DATABASE });
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "release-migrations-pg-"));
   pg = await startPostgres();
-  // the RDS side: rds_iam and rds_superuser exist; the master user is no superuser
-  await pg.query(`
-    CREATE ROLE rds_iam NOLOGIN;
-    CREATE ROLE rds_superuser NOLOGIN;
-    GRANT rds_iam TO rds_superuser WITH ADMIN OPTION;
-    CREATE ROLE master LOGIN CREATEROLE CREATEDB NOSUPERUSER IN ROLE rds_superuser;
-  `);
+  await simulateRdsMaster(pg);
 });
 
 afterAll(async () => {
