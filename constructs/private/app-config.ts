@@ -3,6 +3,7 @@
  * environment-variable names to plain strings, never a secret. Shared by the BlueGreenRelease
  * construct and the environment-file rules, so both say the same thing.
  */
+import { ENVIRONMENT_VARIABLE_NAME } from "./secrets";
 import type { Problem } from "./validation";
 
 /**
@@ -14,10 +15,10 @@ export type ConfigValue = string | { readonly value: string; readonly notSecret:
 /** An app's configuration: environment-variable name to value. */
 export type AppConfiguration = Readonly<Record<string, ConfigValue>>;
 
-/** What a configuration key or secret name must be: an environment-variable name. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What a configuration key or secret name must be: an environment-variable name (as secrets' keys). */
+export const ENV_NAME = ENVIRONMENT_VARIABLE_NAME;
 export const ENV_NAME_EXPECTED =
-  "an environment-variable name: letters, digits and '_', not starting with a digit";
+  "an environment-variable name: upper-case letters, digits and '_', not starting with a digit";
 
 /** The shortest reason accepted for `notSecret`. */
 const MIN_REASON = 10;

@@ -226,8 +226,8 @@ describe("configuration validation", () => {
 
   test("fails when a key is not an environment-variable name", () => {
     expect(reject(blue({ config: { "log-level": "info", "1X": "a" } }) as never)).toEqual([
-      `test/web: release.blue.config.log-level: received "log-level"; expected an environment-variable name: letters, digits and '_', not starting with a digit`,
-      `test/web: release.blue.config.1X: received "1X"; expected an environment-variable name: letters, digits and '_', not starting with a digit`,
+      `test/web: release.blue.config.log-level: received "log-level"; expected an environment-variable name: upper-case letters, digits and '_', not starting with a digit`,
+      `test/web: release.blue.config.1X: received "1X"; expected an environment-variable name: upper-case letters, digits and '_', not starting with a digit`,
     ]);
   });
 
