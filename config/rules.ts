@@ -191,6 +191,8 @@ function secretsProblems(env: Partial<EnvironmentConfig>): Problem[] {
     for (const p of appSecretsProblems(env.name, name, app.secrets))
       problems.push({ ...p, field: `apps.${name}.secrets.${p.field}` });
     if (Object.keys(app.secrets).length > 0) users.push(`apps.${name}.secrets`);
+    // the database bootstrap reads the master secret through the operator
+    if (app.database) users.push(`apps.${name}.database`);
   }
   const prefix = monitoringSecretsPrefix(env.name);
   for (const [severity, receiver] of Object.entries(env.monitoring?.receivers ?? {})) {

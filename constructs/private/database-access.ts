@@ -50,7 +50,7 @@ export function databaseEnvironment(connection: DatabaseConnection): Record<stri
   };
 }
 
-/** The keys {@link databaseEnvironment} sets (for validation before the values are known). */
+/** The keys of the database connection in each colour's ConfigMap (known before their values). */
 export const DATABASE_ENVIRONMENT_KEYS = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLMODE"];
 
 /**

@@ -566,15 +566,17 @@ describe("environment files", () => {
   test("fails when a file that syncs secrets is on a Kubernetes minor External Secrets Operator is not tested on", () => {
     const lines = problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.34"));
     expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
-      'cluster.kubernetesVersion: received "1.34"; expected a Kubernetes minor external-secrets 2.8.0 is tested on: 1.35, 1.36 (external-secrets docs/introduction/stability-support.md); for another minor pick a chart version tested on it (apps.web.secrets need External Secrets Operator)',
+      'cluster.kubernetesVersion: received "1.34"; expected a Kubernetes minor external-secrets 2.8.0 is tested on: 1.35, 1.36 (external-secrets docs/introduction/stability-support.md); for another minor pick a chart version tested on it (apps.web.secrets, apps.web.database need External Secrets Operator)',
     ]);
-    // without secrets nothing needs the operator, and 1.34 is accepted
+    // without secrets and a database nothing needs the operator, and 1.34 is accepted
     const [loaded] = loadEnvironments(
       environmentFolder({
         prod: (() => {
           const raw = rawEnvironment("prod") as any;
           raw.cluster.kubernetesVersion = "1.34";
           delete raw.apps.web.secrets;
+          delete raw.apps.web.database;
+          delete raw.apps.web.migrations;
           return raw;
         })(),
       }),

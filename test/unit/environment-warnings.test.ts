@@ -10,12 +10,16 @@ import { buildApp } from "../../stacks/app";
 import { environment, environmentFolder, rawEnvironment } from "../helpers";
 
 /**
- * The file on an older minor, without the app's secrets: External Secrets Operator 2.8 is tested
+ * The file on an older minor, without the app's secrets and database: External Secrets Operator 2.8 is tested
  * on 1.35 and 1.36 only, so a file that syncs secrets is refused on 1.32 (config/rules.ts).
  */
 function onOlderMinor(raw: any, version: string): void {
   raw.cluster.kubernetesVersion = version;
-  for (const app of Object.values(raw.apps ?? {}) as any[]) delete app.secrets;
+  for (const app of Object.values(raw.apps ?? {}) as any[]) {
+    delete app.secrets;
+    delete app.database; // the database bootstrap needs the operator too
+    delete app.migrations;
+  }
 }
 
 describe("environment warnings", () => {

@@ -214,6 +214,8 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
           ? [
               "k8s-namespace-default-deny at <env>-workloads/external-secrets/namespace",
               "k8s-resource-requests at <env>-workloads/app-web-secrets/release",
+              // web's database: the bootstrap's master secret release (renders no pods either)
+              "k8s-resource-requests at <env>-workloads/database-bootstrap/master-secret/release",
             ]
           : []),
         ...(secrets && production
@@ -221,6 +223,8 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
               "k8s-hpa-in-production at <env>-workloads/external-secrets/release",
               "k8s-hpa-in-production at <env>-workloads/app-web-secrets/release",
               "k8s-pdb-in-production at <env>-workloads/app-web-secrets/release",
+              "k8s-hpa-in-production at <env>-workloads/database-bootstrap/master-secret/release",
+              "k8s-pdb-in-production at <env>-workloads/database-bootstrap/master-secret/release",
             ]
           : []),
         ...(production

@@ -67,7 +67,7 @@ describe("release command line", () => {
     );
     expect(problems([])).toBe("no command");
     expect(problems(["deploy", "prod"])).toBe(
-      'unknown command "deploy" (commands: status, start, verify, shift, promote, rollback, run, contract, lint-migrations)',
+      'unknown command "deploy" (commands: status, start, verify, shift, promote, rollback, run, contract, restart, lint-migrations)',
     );
     expect(problems(["verify", "prod", "web", "--resume"])).toBe("--resume: only with run");
   });

@@ -109,7 +109,7 @@ describe("WorkloadsStack contents", () => {
   const remote =
     /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-infrastructure\.outputs\.cross-stack-output-/;
 
-  test("platform add-ons, both colours of every app and its secrets, all pinned", () => {
+  test("platform add-ons, both colours of every app, its secrets and the database bootstrap's, all pinned", () => {
     expect(
       Object.values(releases)
         .map((r) => r.name)
@@ -118,6 +118,7 @@ describe("WorkloadsStack contents", () => {
       [
         "aws-load-balancer-controller",
         "cluster-autoscaler",
+        "database-bootstrap",
         "external-dns",
         "external-secrets",
         "kube-prometheus-stack",
