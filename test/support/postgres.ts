@@ -12,6 +12,7 @@
  * user. Not root: the binaries run as the current user. The clients (psql, pg_dump, `pg`) always
  * run as the current user and connect over TCP to 127.0.0.1 with `trust` authentication.
  */
+import { supervise } from "./server-process";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -246,27 +247,9 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
     cwd: dir,
     stdio: ["ignore", "ignore", "pipe"],
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => resolve(code));
-    child.on("error", () => resolve(null));
-  });
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
-
-  const stop = async () => {
-    if (exitCode === undefined) {
-      // SIGINT: fast shutdown (active sessions are ended, no checkpoint wait for clients)
-      child.kill("SIGINT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  // SIGINT: fast shutdown (active sessions are ended, no checkpoint wait for clients)
+  const server = supervise(child, dir, "SIGINT");
+  const stop = server.stop;
 
   const env = (as: ConnectAs = {}): Record<string, string> => ({
     PGHOST: host,
@@ -300,9 +283,9 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (exitCode !== undefined) {
+    if (server.exitCode() !== undefined) {
       throw new Error(
-        `postgres exited (code ${exitCode}) before it accepted connections on ${host}:${port}: ${stderr.trim() || "no output"}`,
+        `postgres exited (code ${server.exitCode()}) before it accepted connections on ${host}:${port}: ${server.stderr().trim() || "no output"}`,
       );
     }
     try {
@@ -348,7 +331,7 @@ async function launch(cluster: Cluster, readyTimeoutMs: number): Promise<Postgre
       if (!starting || Date.now() > deadline) {
         await stop();
         throw new Error(
-          `postgres did not accept connections on ${host}:${port} within ${readyTimeoutMs} ms (${(error as Error).message}): ${stderr.trim() || "no output"}`,
+          `postgres did not accept connections on ${host}:${port} within ${readyTimeoutMs} ms (${(error as Error).message}): ${server.stderr().trim() || "no output"}`,
         );
       }
     }

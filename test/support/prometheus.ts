@@ -4,6 +4,7 @@
  * `service: web-blue`) and a temporary TSDB directory. `.ci/run` installs the package; a missing
  * binary fails the test with how to install it (never a silent skip).
  */
+import { supervise } from "./server-process";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -109,32 +110,14 @@ async function launch(
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => resolve(code));
-    child.on("error", () => resolve(null));
-  });
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
-
-  const stop = async () => {
-    if (exitCode === undefined) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  const server = supervise(child, dir, "SIGTERM");
+  const stop = server.stop;
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (exitCode !== undefined) {
+    if (server.exitCode() !== undefined) {
       throw new Error(
-        `Prometheus exited (code ${exitCode}) before it was ready on ${url}: ${stderr.trim() || "no output"}`,
+        `Prometheus exited (code ${server.exitCode()}) before it was ready on ${url}: ${server.stderr().trim() || "no output"}`,
       );
     }
     try {
@@ -146,7 +129,7 @@ async function launch(
     if (Date.now() > deadline) {
       await stop();
       throw new Error(
-        `Prometheus not ready on ${url} within ${readyTimeoutMs} ms: ${stderr.trim() || "no output"}`,
+        `Prometheus not ready on ${url} within ${readyTimeoutMs} ms: ${server.stderr().trim() || "no output"}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
