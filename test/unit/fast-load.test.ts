@@ -90,6 +90,42 @@ test("stripInlineSourceMaps: V8 compiles cdktf's files without their inline sour
   });
 });
 
+test("stripInlineSourceMaps: only a last line that is such a comment goes, wherever else the text occurs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "strip-maps-"));
+  const map = "//# sourceMappingURL=data:application/json;base64,eyJ9";
+  const files: Record<string, string> = {
+    // the comment text inside the code, then a real map line at the end
+    "twice.js": "module.exports = [`\n" + map + "`, 1];\n" + map,
+    // a map comment that is not the last line: kept
+    "middle.js": `module.exports = 2;\n${map}\nmodule.exports = 3;`,
+    // a map line at the end: cut
+    "last.js": `module.exports = 4;\n${map}`,
+    "none.js": "module.exports = 5;",
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const result = run(`
+    const Module = require("module");
+    const compile = Module.prototype._compile;
+    const seen = {};
+    Module.prototype._compile = function (content, filename, ...rest) {
+      seen[require("path").basename(filename)] = content;
+      return compile.call(this, content, filename, ...rest);
+    };
+    load.stripInlineSourceMaps();
+    const values = ${JSON.stringify(Object.keys(files))}.map((f) => require(require("path").join(${JSON.stringify(dir)}, f)));
+    console.log(JSON.stringify({ values, seen }));
+  `);
+  expect(result).toEqual({
+    values: [[`\n${map}`, 1], 3, 4, 5],
+    seen: {
+      "twice.js": files["twice.js"].slice(0, files["twice.js"].lastIndexOf(`\n${map}`) + 1),
+      "middle.js": files["middle.js"],
+      "last.js": "module.exports = 4;\n",
+      "none.js": files["none.js"],
+    },
+  });
+});
+
 test("noTokenStackTraces: tokens carry no creation stack, unless PLATFORM_SYNTH_STACK_TRACES is set", () => {
   const code = `
     load.noTokenStackTraces();
