@@ -125,4 +125,6 @@ noTokenStackTraces();
 fastStableStringify();
 if (rebuilt > 0 && process.env.PLATFORM_SYNTH_VERBOSE)
   process.stderr.write(`synth: rebuilt ${rebuilt} files\n`);
+// environment files whose text is unchanged are not parsed again (the schema and rules still run)
+require(join(out, "config/load.js")).cacheParsedEnvironments(join(out, ".yaml-cache"));
 require(join(out, main ? "main.js" : "scripts/synth.js"));
