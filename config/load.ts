@@ -141,17 +141,21 @@ let parsedCache:
   | { readonly entries: Map<string, Buffer>; readonly used: Set<string>; added: boolean }
   | undefined;
 
+/** What {@link cacheParsedEnvironments} keeps at most: the most recently used entries first. */
+const CACHE_LIMITS = { entries: 64, bytes: 8 * 1024 * 1024 };
+
 /**
  * Keeps the parsed YAML of environment files in `path` between runs: a file whose text (and the
  * `yaml` version) is the same as in an earlier run is not parsed again, its value is read back
  * (V8's structured serialization: the same plain objects, arrays, numbers including NaN and
  * -0, and shared references of aliases). Only the YAML parsing is kept: the schema and every
- * rule still check each file on every run. The file is written when the process exits, with
- * the entries of this run only, if anything changed; an unreadable or unwritable one is ignored.
- * Used by bin/synth.cjs (`.build/synth/.yaml-cache`); without it every file is parsed.
+ * rule still check each file on every run. The file is written when the process exits, if this
+ * run added an entry or used others than the most recent ones: this run's entries first, then
+ * earlier ones, up to {@link CACHE_LIMITS}. An unreadable or unwritable file is ignored. Used by
+ * bin/synth.cjs (`.build/synth/.yaml-cache`); without it every file is parsed.
  */
 export function cacheParsedEnvironments(path: string): void {
-  const entries = new Map<string, Buffer>();
+  const entries = new Map<string, Buffer>(); // most recently used first
   try {
     for (const [key, data] of deserialize(readFileSync(path)) as [string, Uint8Array][])
       entries.set(key, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -161,8 +165,16 @@ export function cacheParsedEnvironments(path: string): void {
   const cache = { entries, used: new Set<string>(), added: false };
   parsedCache = cache;
   process.once("exit", () => {
-    if (!cache.added && cache.used.size === cache.entries.size) return;
-    const kept = [...cache.entries].filter(([key]) => cache.used.has(key));
+    const recent = [...cache.entries.keys()].slice(0, cache.used.size);
+    if (!cache.added && recent.every((key) => cache.used.has(key))) return;
+    const kept: [string, Buffer][] = [];
+    let bytes = 0;
+    for (const key of new Set([...cache.used, ...cache.entries.keys()])) {
+      const data = cache.entries.get(key)!;
+      if (kept.length >= CACHE_LIMITS.entries || bytes + data.length > CACHE_LIMITS.bytes) break;
+      kept.push([key, data]);
+      bytes += data.length;
+    }
     try {
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, serialize(kept));
