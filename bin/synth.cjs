@@ -5,7 +5,9 @@
  * JavaScript mirror of the TypeScript sources kept fresh here: before each run, every source whose
  * size or modification time changed since the last run is transpiled again with swc (types
  * stripped, no type-check: `npm test` type-checks), and removed sources lose their output. Plain
- * `node` then loads the compiled files: no TypeScript compiler on the synth path.
+ * `node` then loads the compiled files: no TypeScript compiler on the synth path. Next to them:
+ * `.v8-cache` (compiled code, bin/fast-load.cjs) and `.yaml-cache` (parsed environment files,
+ * config/load.ts `cacheParsedEnvironments`).
  */
 "use strict";
 const {
