@@ -5,7 +5,9 @@
  * JavaScript mirror of the TypeScript sources kept fresh here: before each run, every source whose
  * size or modification time changed since the last run is transpiled again with swc (types
  * stripped, no type-check: `npm test` type-checks), and removed sources lose their output. Plain
- * `node` then loads the compiled files: no TypeScript compiler on the synth path.
+ * `node` then loads the compiled files: no TypeScript compiler on the synth path. Next to them:
+ * `.v8-cache` (compiled code, bin/fast-load.cjs) and `.yaml-cache` (parsed environment files,
+ * config/load.ts `cacheParsedEnvironments`).
  */
 "use strict";
 const {
@@ -110,9 +112,10 @@ const main = args[0] === "--main";
 if (main) process.argv.splice(2, 1);
 const rebuilt = refresh();
 // less to load and to do: compiled code cached, no inline source maps, archiver when used, no
-// token stack traces (bin/fast-load.cjs)
+// token stack traces, a leaner JSON writer (bin/fast-load.cjs)
 const {
   compileCache,
+  fastStableStringify,
   lazyArchiver,
   noTokenStackTraces,
   stripInlineSourceMaps,
@@ -121,6 +124,9 @@ compileCache(join(out, ".v8-cache"));
 stripInlineSourceMaps();
 lazyArchiver();
 noTokenStackTraces();
+fastStableStringify();
 if (rebuilt > 0 && process.env.PLATFORM_SYNTH_VERBOSE)
   process.stderr.write(`synth: rebuilt ${rebuilt} files\n`);
+// environment files whose text is unchanged are not parsed again (the schema and rules still run)
+require(join(out, "config/load.js")).cacheParsedEnvironments(join(out, ".yaml-cache"));
 require(join(out, main ? "main.js" : "scripts/synth.js"));

@@ -1,5 +1,14 @@
-import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { formatProblem, type Problem } from "../constructs/private/validation";
@@ -115,9 +124,103 @@ export function parseEnvironment(
   text: string,
   fileStem: string,
 ): { config?: EnvironmentConfig; problems: Problem[] } {
+  const raw = parseYaml(text);
+  if (!raw.ok) return { problems: raw.problems };
+  return validateEnvironment(raw.value, fileStem);
+}
+
+/** What the YAML parser makes of an environment file: its value, or its syntax problems. */
+type ParsedYaml = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
+
+/**
+ * Parsed environment files kept between runs (see {@link cacheParsedEnvironments}): the value of
+ * every file that parsed without an error, V8-serialized, by a hash of the parser's version and
+ * the text.
+ */
+let parsedCache:
+  | { readonly entries: Map<string, Buffer>; readonly used: Set<string>; added: boolean }
+  | undefined;
+
+/** What {@link cacheParsedEnvironments} keeps at most: the most recently used entries first. */
+const CACHE_LIMITS = { entries: 64, bytes: 8 * 1024 * 1024 };
+
+/**
+ * Keeps the parsed YAML of environment files in `path` between runs: a file whose text (and the
+ * `yaml` version) is the same as in an earlier run is not parsed again, its value is read back
+ * (V8's structured serialization: the same plain objects, arrays, numbers including NaN and
+ * -0, and shared references of aliases). Only the YAML parsing is kept: the schema and every
+ * rule still check each file on every run. The file is written when the process exits, if this
+ * run added an entry or used others than the most recent ones: this run's entries first, then
+ * earlier ones, up to {@link CACHE_LIMITS}. An unreadable or unwritable file is ignored. Used by
+ * bin/synth.cjs (`.build/synth/.yaml-cache`); without it every file is parsed.
+ */
+export function cacheParsedEnvironments(path: string): void {
+  const entries = new Map<string, Buffer>(); // most recently used first
+  try {
+    for (const [key, data] of deserialize(readFileSync(path)) as [string, Uint8Array][])
+      entries.set(key, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  } catch {
+    // no cache yet, or an unreadable one: parse everything
+  }
+  const cache = { entries, used: new Set<string>(), added: false };
+  parsedCache = cache;
+  process.once("exit", () => {
+    const recent = [...cache.entries.keys()].slice(0, cache.used.size);
+    if (!cache.added && recent.every((key) => cache.used.has(key))) return;
+    const kept: [string, Buffer][] = [];
+    let bytes = 0;
+    for (const key of new Set([...cache.used, ...cache.entries.keys()])) {
+      const data = cache.entries.get(key)!;
+      if (kept.length >= CACHE_LIMITS.entries || bytes + data.length > CACHE_LIMITS.bytes) break;
+      kept.push([key, data]);
+      bytes += data.length;
+    }
+    try {
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, serialize(kept));
+      renameSync(temporary, path);
+    } catch {
+      // a read-only build folder: the next run parses again
+    }
+  });
+}
+
+let yamlVersion: string | undefined;
+
+function parseYaml(text: string): ParsedYaml {
+  const cache = parsedCache;
+  let key: string | undefined;
+  if (cache) {
+    yamlVersion ??= (
+      JSON.parse(readFileSync(require.resolve("yaml/package.json"), "utf8")) as { version: string }
+    ).version;
+    key = createHash("sha256").update(`yaml@${yamlVersion}\0`).update(text).digest("base64");
+    const data = cache.entries.get(key);
+    if (data) {
+      cache.used.add(key);
+      return { ok: true, value: deserialize(data) };
+    }
+  }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return { problems: yamlProblems(doc) };
-  const raw: unknown = doc.toJS();
+  if (doc.errors.length > 0) return { ok: false, problems: yamlProblems(doc) };
+  const value: unknown = doc.toJS();
+  if (cache && key) {
+    try {
+      cache.entries.set(key, serialize(value));
+      cache.used.add(key);
+      cache.added = true;
+    } catch {
+      // a value V8 cannot serialize: parsed again next time
+    }
+  }
+  return { ok: true, value };
+}
+
+/** The schema and the cross-field rules over a parsed environment file. */
+function validateEnvironment(
+  raw: unknown,
+  fileStem: string,
+): { config?: EnvironmentConfig; problems: Problem[] } {
   const parsed = environmentSchema.safeParse(raw);
   if (parsed.success) {
     const problems = crossFieldProblems(parsed.data, fileStem);

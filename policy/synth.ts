@@ -29,6 +29,19 @@ import {
 export interface PolicySynthResult extends PolicyResult {
   /** Whether the stacks were written (false when an `error` finding remained). */
   readonly written: boolean;
+  /**
+   * When written: each stack's Terraform JSON as checked and written (before JSON serialization,
+   * which drops `undefined`), in manifest order, with its manifest name and working directory
+   * (relative to the output folder). Lets a caller summarize the stacks without reading them back.
+   */
+  readonly stacks?: readonly SynthesizedDocument[];
+}
+
+/** A stack's document as {@link synthesizeWithPolicy} wrote it. */
+export interface SynthesizedDocument {
+  readonly name: string;
+  readonly workingDirectory: string;
+  readonly document: StackDocument;
 }
 
 /** Replaces `target` with `source` (a file or a folder), creating parents. */
@@ -72,22 +85,29 @@ export function synthesizeWithPolicy(app: App, options: CheckOptions = {}): Poli
       if (problems.length > 0)
         throw new Error(`App validation failed:\n  ${problems.join("\n  ")}`);
     }
-    const result = mergeResults(
-      // HCL output never calls toTerraform(): resolve the JSON for the check then
-      stacks.map((stack) =>
-        checkStack(stack, documents.get(stack) ?? (stack.toTerraform() as StackDocument), options),
-      ),
+    // HCL output never calls toTerraform(): resolve the JSON for the check then
+    const checked = stacks.map(
+      (stack) => documents.get(stack) ?? (stack.toTerraform() as StackDocument),
     );
+    const result = mergeResults(stacks.map((stack, i) => checkStack(stack, checked[i], options)));
     if (result.findings.some((f) => f.severity === "error")) return { ...result, written: false };
-    for (const stack of stacks) {
+    const written: SynthesizedDocument[] = [];
+    for (const [i, stack] of stacks.entries()) {
       const staged = manifest.forStack(stack);
       const from = join(staging, staged.workingDirectory);
       for (const entry of readdirSync(from))
         replace(join(from, entry), join(app.outdir, staged.workingDirectory, entry));
       Object.assign(app.manifest.forStack(stack), staged);
+      written.push({
+        name: staged.name,
+        workingDirectory: staged.workingDirectory,
+        document: checked[i],
+      });
     }
     app.manifest.writeToFile();
-    return { ...result, written: true };
+    // manifest.json's order: cdktf writes it with its keys (the stack names) sorted
+    written.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { ...result, written: true, stacks: written };
   } finally {
     restore();
     rmSync(staging, { recursive: true, force: true });

@@ -7,7 +7,8 @@
  */
 import { runMain } from "../stacks/run";
 import { RULES } from "../policy/rules";
-import { formatSummary, readSynthesizedStacks } from "./lib/summary";
+import { join } from "node:path";
+import { formatSummary, readSynthesizedStacks, summarizeStack } from "./lib/summary";
 
 const started = Date.now();
 const args = process.argv.slice(2);
@@ -25,7 +26,13 @@ for (let i = 0; i < args.length; i++) {
 
 const built = runMain({ policyReport });
 if (built) {
-  const stacks = readSynthesizedStacks(built.app.outdir);
+  // the documents just written, from memory (the files only when the result has none)
+  const { outdir } = built.app;
+  const stacks = built.policy.stacks
+    ? built.policy.stacks.map((s) =>
+        summarizeStack(s.name, join(outdir, s.workingDirectory), s.document),
+      )
+    : readSynthesizedStacks(outdir);
   for (const stack of stacks) process.stdout.write(`${formatSummary(stack)}\n\n`);
   const mode = built.offline ? "offline plan mode" : "normal mode";
   const { findings, suppressed } = built.policy;

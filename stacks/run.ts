@@ -3,9 +3,8 @@ import type { App } from "cdktf";
 import { PLATFORM_VERSION } from "../version";
 import { EnvironmentConfigError } from "../config/load";
 import { ValidationError } from "../constructs/private/validation";
-import type { PolicyResult } from "../policy/check";
 import { formatPolicyReport, policyJson, policySarif } from "../policy/report";
-import { synthesizeWithPolicy } from "../policy/synth";
+import { synthesizeWithPolicy, type PolicySynthResult } from "../policy/synth";
 import { buildApp, type PlatformAppOptions } from "./app";
 
 /** Options of {@link runMain}. */
@@ -27,7 +26,10 @@ export function sarifPath(jsonPath: string): string {
  * the findings to stderr, and on an `error` finding sets exit code 1 and returns undefined (the
  * output folder is left as it was).
  */
-export function synthesizeAndReport(app: App, policyReport?: string): PolicyResult | undefined {
+export function synthesizeAndReport(
+  app: App,
+  policyReport?: string,
+): PolicySynthResult | undefined {
   const policy = synthesizeWithPolicy(app);
   const report = policyReport ?? (process.env.PLATFORM_POLICY_REPORT || undefined);
   if (report) {
@@ -51,7 +53,7 @@ export function synthesizeAndReport(app: App, policyReport?: string): PolicyResu
  */
 export function runMain(
   options: RunOptions = {},
-): (ReturnType<typeof buildApp> & { policy: PolicyResult }) | undefined {
+): (ReturnType<typeof buildApp> & { policy: PolicySynthResult }) | undefined {
   try {
     const built = buildApp(options);
     const policy = synthesizeAndReport(built.app, options.policyReport);

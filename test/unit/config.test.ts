@@ -1,4 +1,12 @@
-import { EnvironmentConfigError, loadEnvironments, parseEnvironment } from "../../config/load";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  cacheParsedEnvironments,
+  EnvironmentConfigError,
+  loadEnvironments,
+  parseEnvironment,
+} from "../../config/load";
 import { ENVIRONMENTS_DIR, environment, environmentFolder, rawEnvironment } from "../helpers";
 
 /** Loads one edited copy of a shipped file and returns the error message lines. */
@@ -681,5 +689,30 @@ describe("environment files", () => {
     expect(result.config).toBeUndefined();
     expect(result.problems[0]).toMatchObject({ field: "(yaml)", expected: "valid YAML" });
     expect(String(result.problems[0].received)).toMatch(/line \d+/);
+  });
+});
+
+describe("cacheParsedEnvironments", () => {
+  test("a parsed file read back from the cache gives what parsing gives", () => {
+    const texts = readdirSync(ENVIRONMENTS_DIR)
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => [f.replace(/\.yaml$/, ""), readFileSync(join(ENVIRONMENTS_DIR, f), "utf8")]);
+    // anchors and aliases, special numbers, a shared reference, unusual keys
+    const special =
+      "name: dev\nx: &a { k: [1, .nan, -.inf, -0] }\ny: *a\n'__proto__': 1\n10: ten\n";
+    const parsedYaml = [...texts, ["special", special]].map(([stem, text]) =>
+      parseEnvironment(text, stem),
+    );
+    cacheParsedEnvironments(join(mkdtempSync(join(tmpdir(), "yaml-cache-")), "cache"));
+    for (const round of [1, 2]) {
+      const again = [...texts, ["special", special]].map(([stem, text]) =>
+        parseEnvironment(text, stem),
+      );
+      expect({ round, again }).toEqual({ round, again: parsedYaml });
+    }
+    expect(parseEnvironment("name: dev\n  bad: [", "dev")).toEqual(
+      parseEnvironment("name: dev\n  bad: [", "dev"),
+    );
+    expect(parseEnvironment("name: dev\n  bad: [", "dev").problems.length).toBeGreaterThan(0);
   });
 });

@@ -90,6 +90,42 @@ test("stripInlineSourceMaps: V8 compiles cdktf's files without their inline sour
   });
 });
 
+test("stripInlineSourceMaps: only a last line that is such a comment goes, wherever else the text occurs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "strip-maps-"));
+  const map = "//# sourceMappingURL=data:application/json;base64,eyJ9";
+  const files: Record<string, string> = {
+    // the comment text inside the code, then a real map line at the end
+    "twice.js": "module.exports = [`\n" + map + "`, 1];\n" + map,
+    // a map comment that is not the last line: kept
+    "middle.js": `module.exports = 2;\n${map}\nmodule.exports = 3;`,
+    // a map line at the end: cut
+    "last.js": `module.exports = 4;\n${map}`,
+    "none.js": "module.exports = 5;",
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const result = run(`
+    const Module = require("module");
+    const compile = Module.prototype._compile;
+    const seen = {};
+    Module.prototype._compile = function (content, filename, ...rest) {
+      seen[require("path").basename(filename)] = content;
+      return compile.call(this, content, filename, ...rest);
+    };
+    load.stripInlineSourceMaps();
+    const values = ${JSON.stringify(Object.keys(files))}.map((f) => require(require("path").join(${JSON.stringify(dir)}, f)));
+    console.log(JSON.stringify({ values, seen }));
+  `);
+  expect(result).toEqual({
+    values: [[`\n${map}`, 1], 3, 4, 5],
+    seen: {
+      "twice.js": files["twice.js"].slice(0, files["twice.js"].lastIndexOf(`\n${map}`) + 1),
+      "middle.js": files["middle.js"],
+      "last.js": "module.exports = 4;\n",
+      "none.js": files["none.js"],
+    },
+  });
+});
+
 test("noTokenStackTraces: tokens carry no creation stack, unless PLATFORM_SYNTH_STACK_TRACES is set", () => {
   const code = `
     load.noTokenStackTraces();
@@ -99,6 +135,103 @@ test("noTokenStackTraces: tokens carry no creation stack, unless PLATFORM_SYNTH_
   `;
   expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "" })).toBe(0);
   expect(run(code, { PLATFORM_SYNTH_STACK_TRACES: "1" })).toBeGreaterThan(0);
+});
+
+describe("fastStableStringify", () => {
+  const stringifyFile = join(
+    dirname(
+      require.resolve("json-stable-stringify", {
+        paths: [dirname(cdktfFile("lib/synthesize/synthesizer.js"))],
+      }),
+    ),
+    "index.js",
+  );
+
+  test("json-stable-stringify, as cdktf resolves it, is 1.3.0 (else: check the replacement again)", () => {
+    expect(sha256(stringifyFile)).toBe(
+      "53e378723c97a3bd67d6e3d2ae586056a7a884dd01b88a62ea5e0f2bbf5bf56f",
+    );
+    // cdktf's calls: the stack JSON and the manifest, with { space: 2 } only
+    const calls = ["lib/synthesize/synthesizer.js", "lib/manifest.js"].flatMap((file) =>
+      readFileSync(cdktfFile(file), "utf8")
+        .split("\n")
+        .filter((line) => /\bstringify\(/.test(line))
+        .map((line) => line.replace(/^.*?stringify\(/, "stringify(").trim()),
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls)
+      expect(call).toMatch(/^stringify\([^()]*(\([^()]*\))?[^()]*, \{ space: 2 \}\)\);?$/);
+  });
+
+  test("gives what json-stable-stringify gives, byte for byte, and delegates other options to it", () => {
+    const result = run(`
+      const path = ${JSON.stringify(stringifyFile)};
+      const real = require(path);
+      delete require.cache[path];
+      load.fastStableStringify();
+      const fast = require(path);
+      const shared = { s: 1 };
+      const holes = [1, , 3];
+      const values = [
+        undefined, null, 0, -0, 1.5e300, NaN, Infinity, "", String.fromCharCode(97, 34, 92, 10, 0x2028, 233, 0xd83d, 0xde00), true, false,
+        [], {}, [[]], [{}], { a: [] }, { a: {} }, [undefined, () => 1, Symbol("s")], holes,
+        { b: 1, a: 2, 10: "ten", 9: "nine", "": "empty", é: 1, Z: 2, _: 3, "-": 4 },
+        { u: undefined, f() {}, s: Symbol("s"), n: null, d: new Date(0) },
+        { toJSON: () => ({ z: 1, y: [1, { x: undefined }] }) },
+        { nested: { toJSON() { return undefined; } }, keep: 1 },
+        { shared, again: shared, list: [shared, shared] },
+        { deep: { deeper: { deepest: [1, [2, [3, { k: "v" }]]] } } },
+        [ { b: [ { d: 1, c: 2 } ] }, "x" ],
+        Object.assign(Object.create(null), { b: 1, a: 2 }),
+      ];
+      const same = [];
+      for (const value of values)
+        for (const options of [undefined, {}, { space: 2 }, { space: 4 }, { space: "\t" }, { space: 0 }, { space: "" }, { space: 1.5 }])
+          same.push(fast(value, options) === real(value, options));
+      const cyclic = { a: {} };
+      cyclic.a.back = cyclic;
+      const errors = [fast, real].map((f) => { try { f(cyclic, { space: 2 }); return "none"; } catch (e) { return e.constructor.name + ": " + e.message; } });
+      const cmp = (a, b) => (a.key < b.key ? 1 : -1);
+      console.log(JSON.stringify({
+        replaced: fast !== real,
+        same: same.every(Boolean) && same.length === values.length * 8,
+        errors,
+        delegated: fast({ a: 1, b: 2 }, { cmp }) === real({ a: 1, b: 2 }, { cmp }) && fast({ a: 1, b: 2 }, cmp) === '{"b":2,"a":1}',
+        cycles: fast(cyclic, { cycles: true }) === real(cyclic, { cycles: true }),
+      }));
+    `);
+    expect(result).toEqual({
+      replaced: true,
+      same: true,
+      errors: Array(2).fill("TypeError: Converting circular structure to JSON"),
+      delegated: true,
+      cycles: true,
+    });
+  });
+
+  test("cdktf's synthesis writes the same files with it", () => {
+    const result = run(`
+      const { App, TerraformStack, TerraformOutput, TerraformVariable } = require("cdktf");
+      const { mkdtempSync, readFileSync, readdirSync } = require("fs");
+      const { join } = require("path");
+      const synth = () => {
+        const outdir = mkdtempSync(join(require("os").tmpdir(), "stable-"));
+        const app = new App({ outdir });
+        const stack = new TerraformStack(app, "one");
+        const v = new TerraformVariable(stack, "v", { type: "list(string)", default: ["b", "a"] });
+        new TerraformOutput(stack, "o", { value: { list: v.listValue, empty: [], nested: { z: 1, a: [{}] } } });
+        app.synth();
+        const read = (file) => readFileSync(join(outdir, file), "utf8");
+        return read("manifest.json") + read("stacks/one/cdk.tf.json");
+      };
+      const before = synth();
+      for (const file of Object.keys(require.cache)) delete require.cache[file];
+      load.fastStableStringify();
+      const after = synth();
+      console.log(JSON.stringify({ same: before === after, length: after.length > 100 }));
+    `);
+    expect(result).toEqual({ same: true, length: true });
+  });
 });
 
 describe("compileCache", () => {

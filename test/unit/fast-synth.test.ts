@@ -100,3 +100,38 @@ test("a source that does not parse stops with its name and writes no stack", () 
   expect(result.stderr).toMatch(/^stacks\/settings\.ts: /);
   expect(result.stdout).toBe("");
 }, 120_000);
+
+test("environment files are parsed once: an unchanged file is read back from .build/synth/.yaml-cache, an edited one is parsed and checked again", () => {
+  const dir = copyOfProgram();
+  const environments = mkdtempSync(join(tmpdir(), "fast-synth-env-"));
+  cpSync(ENVIRONMENTS_DIR, environments, { recursive: true });
+  const run = () => {
+    const cwd = mkdtempSync(join(tmpdir(), "fast-synth-run-"));
+    return spawnSync(process.execPath, [join(dir, "bin/synth.cjs")], {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, PLATFORM_ENV_DIR: environments, PLATFORM_OFFLINE: "1" },
+    });
+  };
+  const first = run();
+  expect(first.status).toBe(0);
+  const cache = join(dir, ".build/synth/.yaml-cache");
+  expect(existsSync(cache)).toBe(true);
+  const second = run();
+  expect(second.status).toBe(0);
+  expect(second.stdout.replace(/in [\d.]+ s\n$/, "")).toBe(
+    first.stdout.replace(/in [\d.]+ s\n$/, ""),
+  );
+  // an edit is parsed and validated again: an invalid value is reported
+  const dev = join(environments, "dev.yaml");
+  writeFileSync(dev, readFileSync(dev, "utf8").replace(/^name: dev$/m, "name: Dev_1"));
+  const third = run();
+  expect(third.status).toBe(1);
+  expect(third.stderr).toContain("name");
+  // a file that does not parse is reported as before (and never cached)
+  writeFileSync(dev, "name: dev\n  bad: [");
+  for (const attempt of [run(), run()]) {
+    expect(attempt.status).toBe(1);
+    expect(attempt.stderr).toMatch(/dev\.yaml/);
+  }
+});
