@@ -81,11 +81,6 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const MAX_NAME = 63;
 const HASH_LENGTH = 8;
 
-/** The database role migrations run as. */
-export function migratorRole(app: string): string {
-  return databaseRoles(app).migrator;
-}
-
 /**
  * The Job name for an app and version: `<app>-migrate-<version>` (the contract phase:
  * `<app>-contract-<version>`) made a DNS-1123 label
@@ -213,7 +208,7 @@ export function migrationJob(input: MigrationJobInput): V1Job {
     { name: "PGHOST", value: input.database.host },
     { name: "PGPORT", value: String(input.database.port) },
     { name: "PGDATABASE", value: input.database.name },
-    { name: "PGUSER", value: migratorRole(input.app) },
+    { name: "PGUSER", value: databaseRoles(input.app).migrator },
     { name: "PGPASSFILE", value: PGPASS_PATH },
   ];
   const pgMount = { name: "pg", mountPath: "/run/pg" };

@@ -12,11 +12,10 @@
  * user. Not root: the binaries run as the current user. The clients (psql, pg_dump, `pg`) always
  * run as the current user and connect over TCP to 127.0.0.1 with `trust` authentication.
  */
-import { supervise } from "./server-process";
+import { freePort, supervise } from "./server-process";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -146,19 +145,6 @@ function run(
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stdout, stderr }));
     child.stdin.end(options.input ?? "");
-  });
-}
-
-/** A free loopback TCP port (the OS picks it; it is closed again before postgres binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

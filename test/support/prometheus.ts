@@ -4,11 +4,10 @@
  * `service: web-blue`) and a temporary TSDB directory. `.ci/run` installs the package; a missing
  * binary fails the test with how to install it (never a silent skip).
  */
-import { supervise } from "./server-process";
+import { freePort, supervise } from "./server-process";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -36,19 +35,6 @@ export interface PrometheusOptions {
   readonly scrapeInterval?: string;
   /** How long to wait for `/-/ready`. @default 30000 */
   readonly readyTimeoutMs?: number;
-}
-
-/** A free loopback TCP port (the OS picks it; it is closed again before Prometheus binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts Prometheus scraping `targets` and resolves once it answers `/-/ready`. */

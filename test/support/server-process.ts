@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { rm } from "node:fs/promises";
+import { createServer } from "node:net";
 
 /** What the tests hold of a started server process. */
 export interface SupervisedProcess {
@@ -48,4 +49,17 @@ export function supervise(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A free loopback TCP port (the OS picks it; it is closed again before the server binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
