@@ -5,7 +5,7 @@
  */
 "use strict";
 const { createHash } = require("node:crypto");
-const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { existsSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
 const { dirname } = require("node:path");
 const vm = require("node:vm");
@@ -156,34 +156,51 @@ function fastStableStringify() {
   require.cache[path] = stub;
 }
 
-/** Reads a cache file: `[u32 header length][header JSON: [file, key, length][]][data...]`. */
+const CACHE_FORMAT = 2;
+
+/**
+ * Reads a cache file: `[u32 header length][header JSON][texts and code caches]`, the header
+ * `{ format, epoch, files: [file, stamp, text bytes, data bytes][], resolved: [key, file][] }`.
+ */
 function readCache(path) {
-  const entries = new Map(); // file -> { key, data }
+  const files = new Map(); // file -> { stamp, text, data }
+  const resolved = new Map(); // `<parent folder>\0<request>` -> file
+  let epoch;
   try {
     const blob = readFileSync(path);
     const headerLength = blob.readUInt32LE(0);
     let offset = 4 + headerLength;
-    for (const [file, key, length] of JSON.parse(blob.subarray(4, offset).toString())) {
-      entries.set(file, { key, data: blob.subarray(offset, offset + length) });
-      offset += length;
+    const header = JSON.parse(blob.subarray(4, offset).toString());
+    if (header.format !== CACHE_FORMAT) return { files, resolved, epoch };
+    for (const [file, stamp, textLength, dataLength] of header.files) {
+      const text = blob.toString("utf8", offset, offset + textLength);
+      offset += textLength;
+      files.set(file, { stamp, text, data: blob.subarray(offset, offset + dataLength) });
+      offset += dataLength;
     }
+    epoch = header.epoch;
+    for (const [key, file] of header.resolved) resolved.set(key, file);
   } catch {
-    // no cache yet, or an unreadable one: compile everything
+    // no cache yet, or an unreadable one: read, resolve and compile everything
   }
-  return entries;
+  return { files, resolved, epoch };
 }
 
-function writeCache(path, entries) {
+function writeCache(path, { files, resolved, epoch }) {
+  const parts = [];
+  const list = [];
+  for (const [file, { stamp, text, data }] of files) {
+    const bytes = Buffer.from(text, "utf8");
+    list.push([file, stamp, bytes.length, data.length]);
+    parts.push(bytes, data);
+  }
   const header = Buffer.from(
-    JSON.stringify([...entries].map(([file, { key, data }]) => [file, key, data.length])),
+    JSON.stringify({ format: CACHE_FORMAT, epoch, files: list, resolved: [...resolved] }),
   );
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(
-    temporary,
-    Buffer.concat([length, header, ...[...entries.values()].map((e) => e.data)]),
-  );
+  writeFileSync(temporary, Buffer.concat([length, header, ...parts]));
   renameSync(temporary, path);
 }
 
@@ -199,38 +216,99 @@ function requireFunction(module, main) {
   return require;
 }
 
+/** What identifies a file's content: its size and modification time (as bin/synth.cjs uses). */
+const stampOf = (stat) => `${stat.size}:${stat.mtimeMs}`;
+
 /**
- * A V8 code cache for every CommonJS file the process compiles (what Node 22's
- * `module.enableCompileCache()` does; Node 20 has none): compiling the 5 MB of JavaScript a synth
- * loads is the largest part of loading it. Each file is compiled with `vm.Script` and the cached
- * data of its last compilation, which V8 uses only when the text is the one it was made from
- * (the entry's key is a hash of the file name and text) and V8 and its flags are the same (V8
- * checks, and rejects the data otherwise); new and rejected entries are written when the process
- * exits, taken after the run so they hold the functions it compiled. It replaces
- * `Module.prototype._compile` (node:internal/modules/cjs/loader) for plain CommonJS: the wrapper,
- * `require` with `resolve`, `resolve.paths`, `main`, `extensions` and `cache`, `this` the exports,
- * as Node 20 does; everything else (ES modules, a policy manifest, a file V8 cannot compile as a
- * script) goes to Node's own `_compile`. Returns how many files were compiled with cached data
- * and without, kept up to date.
+ * A load cache for every CommonJS file the process loads: its text (as compiled, so without the
+ * inline source map), its V8 code cache (what Node 22's `module.enableCompileCache()` does; Node
+ * 20 has none), and where each `require` of it resolved to. Reading 18 MB of files, resolving
+ * some thousand requests (each a series of stat calls and package.json reads) and compiling 5 MB of
+ * JavaScript are most of the time it takes to load a synth.
+ *
+ * - Text and code: a file whose size and modification time are those of its entry is compiled
+ *   from the entry's text with the entry's code cache, without being read; V8 uses the data only
+ *   when its version and flags are those it was made with (it checks, and rejects it otherwise).
+ *   Any other file is read and compiled by Node's own loader path, and its entry is replaced.
+ * - Resolutions: `require(request)` from a folder gives the file of the last run without
+ *   searching, as long as `epoch` is the one they were recorded under. The caller makes the epoch
+ *   change whenever a resolution could: the set of the program's files, and the installed
+ *   packages (bin/synth.cjs: the file list and node_modules/.package-lock.json). A
+ *   `require.resolve` with options, the main module and Node's built-in modules always resolve
+ *   as Node does.
+ *
+ * It replaces `Module.prototype._compile` (node:internal/modules/cjs/loader) for plain CommonJS:
+ * the wrapper, `require` with `resolve`, `resolve.paths`, `main`, `extensions` and `cache`, `this`
+ * the exports, as Node 20 does; everything else (ES modules, a policy manifest, a file V8 cannot
+ * compile as a script) goes to Node's own `_compile`. New and changed entries are written when the
+ * process exits, taken after the run so they hold the functions it compiled. Returns how many
+ * files were compiled with cached data and without, and how many requests were resolved from the
+ * cache, kept up to date.
  */
-function compileCache(path) {
-  const counts = { cached: 0, compiled: 0 };
+function compileCache(path, { epoch } = {}) {
+  const counts = { cached: 0, compiled: 0, resolved: 0 };
   if (
     process.execArgv.some((flag) =>
       /^--(inspect|experimental-policy|experimental-detect-module)/.test(flag),
     )
   )
     return counts;
-  const entries = readCache(path);
-  const fresh = new Map(); // file -> { key, script }
+  const cache = readCache(path);
+  const { files } = cache;
+  const resolved = epoch !== undefined && cache.epoch === epoch ? cache.resolved : new Map();
+  let resolutionsChanged = resolved !== cache.resolved;
+  const fresh = new Map(); // file -> { stamp, text, script }
   const compile = Module.prototype._compile;
+  const loadJs = Module._extensions[".js"];
+  const resolveFilename = Module._resolveFilename;
   const main = require.main;
+  // the stamp of the file being loaded, for _compile (set by the .js loader just before)
+  let loading;
+
+  Module._resolveFilename = function (request, parent, isMain, options) {
+    if (
+      options !== undefined ||
+      isMain ||
+      !parent ||
+      typeof parent.path !== "string" ||
+      Module.isBuiltin(request) // Node answers these at once
+    )
+      return Reflect.apply(resolveFilename, this, arguments);
+    const key = `${parent.path}\0${request}`;
+    const hit = resolved.get(key);
+    if (hit !== undefined) {
+      counts.resolved += 1;
+      return hit;
+    }
+    const file = Reflect.apply(resolveFilename, this, arguments);
+    resolved.set(key, file);
+    resolutionsChanged = true;
+    return file;
+  };
+
+  Module._extensions[".js"] = function (module, filename) {
+    const stat = statSync(filename, { throwIfNoEntry: false });
+    const stamp = stat ? stampOf(stat) : undefined;
+    const entry = files.get(filename);
+    loading = { filename, stamp };
+    try {
+      if (entry && stamp !== undefined && entry.stamp === stamp)
+        return module._compile(entry.text, filename, undefined);
+      return Reflect.apply(loadJs, this, arguments);
+    } finally {
+      loading = undefined;
+    }
+  };
+
   Module.prototype._compile = function (content, filename, format) {
     if (format === "module") return compile.call(this, content, filename, format);
+    const stamp = loading && loading.filename === filename ? loading.stamp : undefined;
     const text = content.startsWith("#!") ? `//${content.slice(2)}` : content;
-    const key = createHash("sha1").update(filename).update("\0").update(text).digest("base64");
-    const entry = entries.get(filename);
-    const cachedData = entry && entry.key === key ? entry.data : undefined;
+    const entry = files.get(filename);
+    const cachedData =
+      entry && stamp !== undefined && entry.stamp === stamp && entry.text === content
+        ? entry.data
+        : undefined;
     let script;
     try {
       script = new vm.Script(Module.wrap(text), {
@@ -242,7 +320,7 @@ function compileCache(path) {
       return compile.call(this, content, filename, format); // Node's own error, or ES module
     }
     if (!cachedData || script.cachedDataRejected) {
-      fresh.set(filename, { key, script });
+      if (stamp !== undefined) fresh.set(filename, { stamp, text: content, script });
       counts.compiled += 1;
     } else counts.cached += 1;
     return Reflect.apply(script.runInThisContext({ displayErrors: true }), this.exports, [
@@ -253,15 +331,16 @@ function compileCache(path) {
       dirname(filename),
     ]);
   };
+
   process.once("exit", () => {
-    if (fresh.size === 0) return;
-    for (const [file, { key, script }] of fresh)
-      entries.set(file, { key, data: script.createCachedData() });
-    for (const file of entries.keys()) if (!existsSync(file)) entries.delete(file);
+    if (fresh.size === 0 && !resolutionsChanged) return;
+    for (const [file, { stamp, text, script }] of fresh)
+      files.set(file, { stamp, text, data: script.createCachedData() });
+    if (fresh.size > 0) for (const file of files.keys()) if (!existsSync(file)) files.delete(file);
     try {
-      writeCache(path, entries);
+      writeCache(path, { files, resolved, epoch });
     } catch {
-      // a read-only build folder: the next run compiles again
+      // a read-only build folder: the next run reads, resolves and compiles again
     }
   });
   return counts;

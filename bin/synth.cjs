@@ -6,8 +6,8 @@
  * size or modification time changed since the last run is transpiled again with swc (types
  * stripped, no type-check: `npm test` type-checks), and removed sources lose their output. Plain
  * `node` then loads the compiled files: no TypeScript compiler on the synth path. Next to them:
- * `.v8-cache` (compiled code, bin/fast-load.cjs) and `.yaml-cache` (parsed environment files,
- * config/load.ts `cacheParsedEnvironments`).
+ * `.load-cache` (each module's text, compiled code and resolved requires, bin/fast-load.cjs) and
+ * `.yaml-cache` (parsed environment files, config/load.ts `cacheParsedEnvironments`).
  */
 "use strict";
 const {
@@ -20,6 +20,7 @@ const {
   statSync,
   writeFileSync,
 } = require("node:fs");
+const { createHash } = require("node:crypto");
 const { dirname, extname, join, relative } = require("node:path");
 
 const root = join(__dirname, "..");
@@ -60,7 +61,11 @@ function writeAtomically(path, text) {
   renameSync(temporary, path);
 }
 
-/** Brings `.build/synth/` up to date; returns how many files it rebuilt. */
+/**
+ * Brings `.build/synth/` up to date; returns how many files it rebuilt and the epoch of module
+ * resolution: it changes when the program's set of files or the installed packages do (npm
+ * rewrites node_modules/.package-lock.json on every install), not when a file's content does.
+ */
 function refresh() {
   const sources = new Map();
   for (const source of SOURCES) walk(join(root, source), sources);
@@ -104,13 +109,20 @@ function refresh() {
       MANIFEST,
       JSON.stringify({ format: FORMAT, files: Object.fromEntries(sources) }),
     );
-  return rebuilt;
+  const lock = statSync(join(root, "node_modules", ".package-lock.json"), {
+    throwIfNoEntry: false,
+  });
+  const epoch = createHash("sha1")
+    .update(`${process.version}\0${lock ? `${lock.size}:${lock.mtimeMs}` : "none"}\0`)
+    .update([...sources.keys()].sort().join("\0"))
+    .digest("base64");
+  return { rebuilt, epoch };
 }
 
 const args = process.argv.slice(2);
 const main = args[0] === "--main";
 if (main) process.argv.splice(2, 1);
-const rebuilt = refresh();
+const { rebuilt, epoch } = refresh();
 // less to load and to do: compiled code cached, no inline source maps, archiver when used, no
 // token stack traces, a leaner JSON writer (bin/fast-load.cjs)
 const {
@@ -120,13 +132,17 @@ const {
   noTokenStackTraces,
   stripInlineSourceMaps,
 } = require("./fast-load.cjs");
-compileCache(join(out, ".v8-cache"));
+const loads = compileCache(join(out, ".load-cache"), { epoch });
 stripInlineSourceMaps();
 lazyArchiver();
 noTokenStackTraces();
 fastStableStringify();
-if (rebuilt > 0 && process.env.PLATFORM_SYNTH_VERBOSE)
-  process.stderr.write(`synth: rebuilt ${rebuilt} files\n`);
+if (process.env.PLATFORM_SYNTH_VERBOSE)
+  process.once("exit", () =>
+    process.stderr.write(
+      `synth: rebuilt ${rebuilt} files; modules: ${loads.cached} from the cache, ${loads.compiled} compiled, ${loads.resolved} resolutions cached\n`,
+    ),
+  );
 // environment files whose text is unchanged are not parsed again (the schema and rules still run)
 require(join(out, "config/load.js")).cacheParsedEnvironments(join(out, ".yaml-cache"));
 require(join(out, main ? "main.js" : "scripts/synth.js"));

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../helpers";
@@ -257,14 +257,23 @@ describe("compileCache", () => {
     writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'one';\n");
     return dir;
   };
-  const runIn = (dir: string, cache: boolean) =>
+  const runIn = (dir: string, cache: boolean, epoch = "1") =>
     run(`
-      const counts = ${cache ? `load.compileCache(${JSON.stringify(join(dir, "cache"))})` : "{}"};
+      const counts = ${cache ? `load.compileCache(${JSON.stringify(join(dir, "cache"))}, { epoch: ${JSON.stringify(epoch)} })` : "{}"};
+      // which of the program's files are read from disk
+      const fs = require("fs");
+      const readFileSync = fs.readFileSync;
+      const read = [];
+      fs.readFileSync = function (file, ...rest) {
+        if (String(file).startsWith(${JSON.stringify(dir)})) read.push(require("path").basename(String(file)));
+        return readFileSync.call(this, file, ...rest);
+      };
       const a = require(${JSON.stringify(join(dir, "a.js"))});
-      console.log(JSON.stringify({ ...a, counts }));
-    `);
+      fs.readFileSync = readFileSync;
+      console.log(JSON.stringify({ ...a, counts: { ...counts }, read }));
+    `) as Record<string, unknown>;
 
-  test("the modules see what Node gives them; the second run uses the cache; an edit of the same length takes effect", () => {
+  test("the modules see what Node gives them; the second run uses the cache and reads no file; an edit of the same length takes effect", () => {
     const dir = program();
     const expected = {
       b: "one",
@@ -277,22 +286,58 @@ describe("compileCache", () => {
       cache: true,
       line: "11",
     };
-    expect(runIn(dir, false)).toEqual({ ...expected, counts: {} });
-    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 0, compiled: 2 } });
+    const withoutCache = runIn(dir, false);
+    expect(withoutCache).toEqual({ ...expected, counts: {}, read: ["a.js", "b.js"] });
+    expect(runIn(dir, true)).toEqual({
+      ...expected,
+      // a.js's require.resolve("./b") after its require("./b")
+      counts: { cached: 0, compiled: 2, resolved: 1 },
+      read: ["a.js", "b.js"],
+    });
     expect(existsSync(join(dir, "cache"))).toBe(true);
-    expect(runIn(dir, true)).toEqual({ ...expected, counts: { cached: 2, compiled: 0 } });
+    // the texts and code come from the cache, and the require of ./b (and of a.js) is not resolved again
+    expect(runIn(dir, true)).toEqual({
+      ...expected,
+      counts: { cached: 2, compiled: 0, resolved: 3 },
+      read: [],
+    });
     // same length: V8 alone would accept the stale data (it checks the length of the text)
     writeFileSync(join(dir, "b.js"), "#!/usr/bin/env node\nexports.value = 'two';\n");
-    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 1, compiled: 1 } });
-    expect(runIn(dir, true)).toEqual({ ...expected, b: "two", counts: { cached: 2, compiled: 0 } });
+    expect(runIn(dir, true)).toEqual({
+      ...expected,
+      b: "two",
+      counts: { cached: 1, compiled: 1, resolved: 3 },
+      read: ["b.js"],
+    });
+    expect(runIn(dir, true)).toEqual({
+      ...expected,
+      b: "two",
+      counts: { cached: 2, compiled: 0, resolved: 3 },
+      read: [],
+    });
+  });
+
+  test("resolutions are kept only under the same epoch: a new one resolves every require again", () => {
+    const dir = program();
+    runIn(dir, true, "1");
+    expect(runIn(dir, true, "1").counts).toEqual({ cached: 2, compiled: 0, resolved: 3 });
+    // ./b becomes a folder: under a new epoch (bin/synth.cjs: the program's file list changed)
+    // require("./b") finds b/index.js
+    rmSync(join(dir, "b.js"));
+    mkdirSync(join(dir, "b"));
+    writeFileSync(join(dir, "b", "index.js"), "exports.value = 'folder';\n");
+    const moved = runIn(dir, true, "2");
+    expect(moved.b).toBe("folder");
+    expect(moved.counts).toEqual({ cached: 1, compiled: 1, resolved: 1 });
+    expect(runIn(dir, true, "2").counts).toEqual({ cached: 2, compiled: 0, resolved: 3 });
   });
 
   test("an ES module (no CommonJS script) goes to Node's own loader: the same as without the cache", () => {
     const dir = program();
     writeFileSync(join(dir, "b.js"), "export const value = 'esm';\n");
-    const { counts, ...withCache } = runIn(dir, true) as Record<string, unknown>;
+    const { counts, ...withCache } = runIn(dir, true);
     expect({ ...withCache, counts: {} }).toEqual(runIn(dir, false));
     expect(withCache.b).toBe("esm");
-    expect(counts).toEqual({ cached: 0, compiled: 1 });
+    expect(counts).toEqual({ cached: 0, compiled: 1, resolved: 1 });
   });
 });

@@ -52,9 +52,21 @@ function synth(dir: string, args: string[] = []) {
 
 test("builds everything once, then nothing; an edited source is rebuilt alone and takes effect; a removed one loses its output", () => {
   const dir = copyOfProgram();
+  /** PLATFORM_SYNTH_VERBOSE's line: files transpiled, modules from the load cache or compiled. */
+  const counts = (stderr: string) => {
+    const m =
+      /^synth: rebuilt (\d+) files; modules: (\d+) from the cache, (\d+) compiled, (\d+) resolutions cached\n$/.exec(
+        stderr,
+      );
+    if (!m) throw new Error(`unexpected output: ${stderr}`);
+    const [rebuilt, cached, compiled, resolved] = m.slice(1).map(Number);
+    return { rebuilt, cached, compiled, resolved };
+  };
   const first = synth(dir);
   expect(first.status).toBe(0);
-  expect(first.stderr).toMatch(/^synth: rebuilt \d{3} files\n$/);
+  const built = counts(first.stderr);
+  expect(built.rebuilt).toBeGreaterThan(100);
+  expect(built.cached).toBe(0);
   expect(first.stdout).toContain("Synthesized 6 stacks for 3 environments (offline plan mode)");
   // the local Helm charts, read by path at synthesis, are copied next to the compiled constructs
   for (const file of ["Chart.yaml", "templates/_helpers.tpl", "templates/externalsecrets.yaml"])
@@ -62,21 +74,36 @@ test("builds everything once, then nothing; an edited source is rebuilt alone an
       true,
     );
 
+  // nothing to transpile; every module's text and code, and most resolutions, from the load cache
   const second = synth(dir);
   expect(second.status).toBe(0);
-  expect(second.stderr).toBe("");
+  const unchanged = counts(second.stderr);
+  expect(unchanged).toEqual({
+    rebuilt: 0,
+    cached: built.compiled,
+    compiled: 0,
+    resolved: expect.any(Number),
+  });
+  expect(unchanged.resolved).toBeGreaterThan(built.resolved);
 
   const summary = join(dir, "scripts/lib/summary.ts");
   writeFileSync(
     summary,
     readFileSync(summary, "utf8").replace("resources in", "resources (edited) in"),
   );
+  // the edited file alone is transpiled and compiled again; no resolution changes (same file list)
   const third = synth(dir);
-  expect(third.stderr).toBe("synth: rebuilt 1 files\n");
+  expect(counts(third.stderr)).toEqual({
+    rebuilt: 1,
+    cached: built.compiled - 1,
+    compiled: 1,
+    resolved: unchanged.resolved,
+  });
   expect(third.stdout).toMatch(/^prod-infrastructure: \d+ resources \(edited\) in \d+ types/m);
 
+  // a new file changes the file list: every require is resolved again
   writeFileSync(join(dir, "scripts/lib/unused.ts"), "export const unused = 1;\n");
-  synth(dir);
+  expect(counts(synth(dir).stderr).resolved).toBeLessThan(unchanged.resolved);
   expect(existsSync(join(dir, ".build/synth/scripts/lib/unused.js"))).toBe(true);
   rmSync(join(dir, "scripts/lib/unused.ts"));
   expect(synth(dir).status).toBe(0);
