@@ -1,6 +1,6 @@
 /** Kubernetes objects in synthesized stacks: namespaces, pod specs and containers. */
 import type { PolicyResource, RuleContext } from "../rule";
-import { block, blocks, refersTo } from "./values";
+import { block, blocks, referencedAddresses } from "./values";
 
 /** Kubernetes provider types whose objects are cluster-scoped (no namespace). */
 export const CLUSTER_SCOPED = new Set([
@@ -96,16 +96,72 @@ export function namespaces(context: RuleContext): PolicyResource[] {
 export function namespaceName(value: unknown, context: RuleContext): string | undefined {
   if (typeof value !== "string") return undefined;
   if (!value.includes("${")) return value;
-  const namespace = namespaces(context).find((n) => refersTo(value, n));
-  const name = namespace ? block(namespace.config.metadata).name : undefined;
+  // the first namespace of namespaces(context) the value refers to (refersTo), found through an
+  // index of their addresses instead of testing each one: every object of every app asks
+  const index = namespaceIndex(context);
+  let first: number | undefined;
+  for (const address of referencedAddresses(value)) {
+    const at = index.positions.get(address);
+    if (at !== undefined && (first === undefined || at < first)) first = at;
+  }
+  const name = first === undefined ? undefined : block(index.list[first].config.metadata).name;
   return typeof name === "string" ? name : undefined;
 }
 
-/** Whether two namespace values mean the same namespace. */
-export function sameNamespace(a: unknown, b: unknown, context: RuleContext): boolean {
-  if (a === b) return true;
-  const left = namespaceName(a, context);
-  return left !== undefined && left === namespaceName(b, context);
+const namespaceIndexes = new WeakMap<
+  RuleContext,
+  { list: PolicyResource[]; positions: Map<string, number> }
+>();
+
+/** The stack's namespaces, and the position of each address among them (built once per stack). */
+function namespaceIndex(context: RuleContext) {
+  let index = namespaceIndexes.get(context);
+  if (!index) {
+    const list = namespaces(context);
+    const positions = new Map<string, number>();
+    list.forEach((n, i) => {
+      if (!positions.has(n.address)) positions.set(n.address, i);
+    });
+    namespaceIndexes.set(context, (index = { list, positions }));
+  }
+  return index;
+}
+
+/**
+ * What two namespace values are compared by: the namespace name when it is known (a literal, or a
+ * reference to a namespace of the stack), else the value itself (two unknown references are the
+ * same namespace only when they are the same text).
+ */
+function namespaceKey(value: unknown, context: RuleContext): unknown {
+  const name = namespaceName(value, context);
+  return name === undefined ? value : `\0namespace:${name}`;
+}
+
+const inNamespaceIndexes = new WeakMap<readonly PolicyResource[], Map<unknown, PolicyResource[]>>();
+
+/**
+ * The resources of a list (`context.resources(type)`) in the namespace a value means: those whose
+ * `namespaceOf` means the same namespace as it, in list order. The list is indexed once, so a rule
+ * asking for every release does not test every pair.
+ */
+export function inSameNamespace(
+  resources: readonly PolicyResource[],
+  namespaceOf: (resource: PolicyResource) => unknown,
+  value: unknown,
+  context: RuleContext,
+): PolicyResource[] {
+  let index = inNamespaceIndexes.get(resources);
+  if (!index) {
+    index = new Map();
+    for (const resource of resources) {
+      const key = namespaceKey(namespaceOf(resource), context);
+      const list = index.get(key);
+      if (list) list.push(resource);
+      else index.set(key, [resource]);
+    }
+    inNamespaceIndexes.set(resources, index);
+  }
+  return index.get(namespaceKey(value, context)) ?? [];
 }
 
 /** The names a release's objects get: its `fullnameOverride` value if set, and its release name. */

@@ -146,6 +146,33 @@ const elementIsToken = (x: unknown) =>
   (typeof x === "string" && stringHoldsToken(x)) ||
   (typeof x === "number" && (numberIsToken(x) || Token.isUnresolved([x])));
 
+/** Per stack and mode (preparing or not), what each token-holding string resolved to. */
+const resolvedStrings = new WeakMap<TerraformStack, [Map<string, unknown>, Map<string, unknown>]>();
+
+/**
+ * A string holding a token, resolved once per stack and mode: the same reference (a namespace's
+ * name, a role's ARN) recurs in many elements, and resolves to the same value in the same stack
+ * (the context cdktf gives a token is the stack and the mode; registering a cross-stack output or
+ * remote state happens on the first resolution and would find them registered on the next).
+ * Only results that are primitives are kept, so no two places share an object; a resolution that
+ * throws is not kept, and throws at each place, naming it.
+ */
+function resolvedString(
+  stack: TerraformStack,
+  value: string,
+  preparing: boolean,
+  cdktf: () => unknown,
+): unknown {
+  let caches = resolvedStrings.get(stack);
+  if (!caches) resolvedStrings.set(stack, (caches = [new Map(), new Map()]));
+  const cache = caches[preparing ? 1 : 0];
+  if (cache.has(value)) return cache.get(value);
+  const resolved = cdktf();
+  if (resolved === null || (typeof resolved !== "object" && typeof resolved !== "function"))
+    cache.set(value, resolved);
+  return resolved;
+}
+
 /**
  * `resolve(stack, value, preparing)`, doing cdktf's work only where there is some: every part of
  * `value` that holds a token, or anything else cdktf's `resolve` treats specially (a resolvable, a
@@ -164,7 +191,7 @@ function resolveRest(
     cdktfResolve(value, { scope: stack, preparing, resolver: RESOLVER, prefix: [...prefix] });
   switch (typeof value) {
     case "string":
-      return stringHoldsToken(value) ? cdktf() : value;
+      return stringHoldsToken(value) ? resolvedString(stack, value, preparing, cdktf) : value;
     case "number":
       return numberIsToken(value) ? cdktf() : value;
     case "function":

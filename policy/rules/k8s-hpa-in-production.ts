@@ -1,6 +1,6 @@
 import { resourceRule } from "../rule";
 import { valuesOf } from "../private/helm";
-import { releaseNames, sameNamespace } from "../private/kubernetes";
+import { inSameNamespace, releaseNames } from "../private/kubernetes";
 import { block, isTrue } from "../private/values";
 
 export const k8sHpaInProduction = resourceRule({
@@ -22,13 +22,12 @@ export const k8sHpaInProduction = resourceRule({
     if (["hpa.enabled", "autoscaling.enabled"].some((path) => isTrue(enabled(path))))
       return undefined;
     const names = releaseNames(release, values);
-    const scalers = context.resources("kubernetes_horizontal_pod_autoscaler_v2").filter((hpa) => {
-      const target = block(block(hpa.config.spec).scale_target_ref);
-      return (
-        sameNamespace(block(hpa.config.metadata).namespace, release.config.namespace, context) &&
-        names.includes(String(target.name))
-      );
-    });
+    const scalers = inSameNamespace(
+      context.resources("kubernetes_horizontal_pod_autoscaler_v2"),
+      (hpa) => block(hpa.config.metadata).namespace,
+      release.config.namespace,
+      context,
+    ).filter((hpa) => names.includes(String(block(block(hpa.config.spec).scale_target_ref).name)));
     if (scalers.length === 0)
       return `no autoscaling value and no HorizontalPodAutoscaler targeting ${names.map((n) => JSON.stringify(n)).join(" or ")}`;
     return undefined;

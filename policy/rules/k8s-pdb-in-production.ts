@@ -1,6 +1,6 @@
 import { resourceRule } from "../rule";
 import { valuesOf, type FoundValue } from "../private/helm";
-import { releaseNames, sameNamespace } from "../private/kubernetes";
+import { inSameNamespace, releaseNames } from "../private/kubernetes";
 import { block, isFalse, isTrue } from "../private/values";
 
 /** Whether a values object configures a disruption budget (`{ enabled: true }`, `{ minAvailable }`, ...). */
@@ -50,16 +50,17 @@ export const k8sPdbInProduction = resourceRule({
     const values = [...valuesOf(release)];
     if (budgetSettings(values).some(enablesBudget)) return undefined;
     const names = releaseNames(release, values);
-    const budgets = context.resources("kubernetes_pod_disruption_budget_v1").filter((pdb) => {
-      const metadata = block(pdb.config.metadata);
+    const budgets = inSameNamespace(
+      context.resources("kubernetes_pod_disruption_budget_v1"),
+      (pdb) => block(pdb.config.metadata).namespace,
+      release.config.namespace,
+      context,
+    ).filter((pdb) => {
       const selector = block(block(pdb.config.spec).selector);
       const labels = Object.values((selector.match_labels ?? {}) as Record<string, unknown>).map(
         String,
       );
-      return (
-        sameNamespace(metadata.namespace, release.config.namespace, context) &&
-        labels.some((l) => names.includes(l))
-      );
+      return labels.some((l) => names.includes(l));
     });
     if (budgets.length === 0)
       return `no podDisruptionBudget value and no PodDisruptionBudget selecting ${names.map((n) => JSON.stringify(n)).join(" or ")}`;
