@@ -163,7 +163,7 @@ const CACHE_FORMAT = 2;
  * `{ format, epoch, files: [file, stamp, text bytes, data bytes][], resolved: [key, file][] }`.
  */
 function readCache(path) {
-  const files = new Map(); // file -> { stamp, text, data }
+  const files = new Map(); // file -> { stamp, text, bytes (of the text), data }
   const resolved = new Map(); // `<parent folder>\0<request>` -> file
   let epoch;
   try {
@@ -173,9 +173,10 @@ function readCache(path) {
     const header = JSON.parse(blob.subarray(4, offset).toString());
     if (header.format !== CACHE_FORMAT) return { files, resolved, epoch };
     for (const [file, stamp, textLength, dataLength] of header.files) {
-      const text = blob.toString("utf8", offset, offset + textLength);
+      const bytes = blob.subarray(offset, offset + textLength);
       offset += textLength;
-      files.set(file, { stamp, text, data: blob.subarray(offset, offset + dataLength) });
+      const data = blob.subarray(offset, offset + dataLength);
+      files.set(file, { stamp, text: bytes.toString("utf8"), bytes, data });
       offset += dataLength;
     }
     epoch = header.epoch;
@@ -189,8 +190,9 @@ function readCache(path) {
 function writeCache(path, { files, resolved, epoch }) {
   const parts = [];
   const list = [];
-  for (const [file, { stamp, text, data }] of files) {
-    const bytes = Buffer.from(text, "utf8");
+  for (const [file, entry] of files) {
+    const { stamp, data } = entry;
+    const bytes = entry.bytes ?? Buffer.from(entry.text, "utf8"); // kept as read: not encoded again
     list.push([file, stamp, bytes.length, data.length]);
     parts.push(bytes, data);
   }
