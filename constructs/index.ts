@@ -230,3 +230,22 @@ export {
   type GithubDeployRolesValidationInput,
   type GithubDeployTarget,
 } from "./github-deploy-roles";
+export {
+  LogStore,
+  validateLogStoreProps,
+  logStoreDomainArn,
+  logStoreStatements,
+  logIndexPrefix,
+  logWriterAccess,
+  logReaderAccess,
+  JAEGER_ACCESS,
+  JAEGER_INDEX_PREFIX,
+  LOG_STORE_BOOTSTRAP_ACCESS,
+  LOG_STORE_SIZING,
+  LOG_STORE_TLS_POLICY,
+  DEFAULT_OPENSEARCH_ENGINE_VERSION,
+  type LogStoreProps,
+  type LogStoreGrant,
+  type LogStoreAccess,
+  type LogStoreValidationInput,
+} from "./log-store";
