@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { Testing } from "cdktf";
 import {
   COLOUR_LABEL,
@@ -108,6 +109,96 @@ describe("Fluent Bit's values against the aws-for-fluent-bit chart 0.2.0", () =>
     expect(values.containerSecurityContext.readOnlyRootFilesystem).toBe(true);
     expect(values.volumes).toBeUndefined();
     expect(DEFAULT_VALUES.hostPathVolumes).toEqual(["/var/log", "/var/lib/docker/containers"]);
+  });
+});
+
+/**
+ * Runs the filter's `code` line, exactly as the values give it to Fluent Bit, with LuaJIT (the Lua
+ * Fluent Bit embeds; .ci/run installs Debian's luajit): each record in, `code` and record out.
+ */
+function enrich(records: Record<string, unknown>[]): { code: number; record: any }[] {
+  const code = /^\s*code\s+(.*)$/m.exec(String(values.additionalFilters))![1];
+  const lua = (value: unknown): string =>
+    value !== null && typeof value === "object"
+      ? `{${Object.entries(value)
+          .map(([k, v]) => `[${JSON.stringify(k)}]=${lua(v)}`)
+          .join(",")}}`
+      : JSON.stringify(value);
+  const harness = `${code}
+local function json(v)
+  if type(v) == "table" then
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys)
+    local parts = {}
+    for _, k in ipairs(keys) do parts[#parts + 1] = string.format("%q", k) .. ":" .. json(v[k]) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif type(v) == "string" then return string.format("%q", v)
+  else return tostring(v) end
+end
+for _, r in ipairs({${records.map(lua).join(",")}}) do
+  local code, _, out = enrich("kube.var.log.containers.x", 0, r)
+  print(json({code = code, record = out}))
+end`;
+  const result = spawnSync("luajit", ["-"], { input: harness, encoding: "utf8" });
+  if (result.error || result.status !== 0)
+    throw new Error(`luajit (apt-get install luajit): ${result.error ?? result.stderr}`);
+  return result.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
+describe("the Lua filter, run by LuaJIT", () => {
+  test("a podinfo line: app without its colour suffix, colour, namespace, level/msg/ts lifted", () => {
+    const [podinfo] = enrich([
+      {
+        log: "ignored",
+        kubernetes: {
+          namespace_name: "web",
+          container_name: "podinfo",
+          labels: { colour: "green", "app.kubernetes.io/name": "web-green" },
+        },
+        data: { level: "error", msg: "boom", ts: "2026-12-01T10:00:00.000Z", uri: "/api" },
+      },
+    ]);
+    expect(podinfo).toEqual({
+      code: 2,
+      record: {
+        log: "ignored",
+        kubernetes: {
+          namespace_name: "web",
+          container_name: "podinfo",
+          labels: { colour: "green", "app.kubernetes.io/name": "web-green" },
+        },
+        namespace: "web",
+        app: "web",
+        colour: "green",
+        level: "error",
+        msg: "boom",
+        ts: "2026-12-01T10:00:00.000Z",
+        data: { uri: "/api" },
+      },
+    });
+  });
+
+  test("pods without a colour keep their name; without metadata the record passes unchanged", () => {
+    const [addon, bare, named, sameAsColour] = enrich([
+      {
+        kubernetes: {
+          namespace_name: "kube-system",
+          labels: { "app.kubernetes.io/name": "metrics-server" },
+        },
+      },
+      { log: "plain line" },
+      { kubernetes: { namespace_name: "x", container_name: "job", labels: {} } },
+      { kubernetes: { namespace_name: "x", labels: { colour: "blue", app: "blue" } } },
+    ]);
+    expect(addon.record).toMatchObject({ app: "metrics-server", namespace: "kube-system" });
+    expect(addon.record.colour).toBeUndefined();
+    expect(bare).toEqual({ code: 0, record: { log: "plain line" } });
+    expect(named.record.app).toBe("job");
+    expect(sameAsColour.record).toMatchObject({ app: "blue", colour: "blue" });
   });
 });
 
