@@ -62,6 +62,11 @@ export interface LogStoreBootstrapProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
+/** Text Terraform must not interpolate: its `${` and `%{` escaped as `$${` and `%%{`. */
+export function terraformLiteral(text: string): string {
+  return text.split("${").join("$${").split("%{").join("%%{");
+}
+
 const ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 /**
@@ -152,7 +157,8 @@ export class LogStoreBootstrap extends Construct {
     });
     const configMap = new ConfigMapV1(this, "script", {
       metadata: { name: this.jobName, namespace, labels },
-      data: { "bootstrap.cjs": script, "plan.json": planJson },
+      // the script's template literals would otherwise be Terraform interpolations
+      data: { "bootstrap.cjs": terraformLiteral(script), "plan.json": terraformLiteral(planJson) },
       dependsOn,
     });
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -347,6 +347,17 @@ describe("LogStoreBootstrap: the Job in the workloads stack", () => {
     );
     const envVars = Object.fromEntries(pod.container[0].env.map((e: any) => [e.name, e.value]));
     expect(envVars.OPENSEARCH_URL).toMatch(/^https:\/\/\$\{.+\.endpoint\}$/);
+  });
+
+  test("the ConfigMap holds the script and plan as Terraform literals (no interpolation)", () => {
+    const configMap = Object.values(resources(json, "kubernetes_config_map_v1")).find(
+      (c: any) => c.metadata.name === job.metadata.name,
+    ) as any;
+    const script = configMap.data["bootstrap.cjs"] as string;
+    expect(script).toMatch(/\$\$\{/);
+    expect(script).not.toMatch(/(?<!\$)\$\{/);
+    const unescaped = script.split("$${").join("${").split("%%{").join("%{");
+    expect(unescaped).toBe(readFileSync(LOG_STORE_BOOTSTRAP_SCRIPT, "utf8"));
   });
 
   test("the plan names the roles the infrastructure stack creates (their computed ARNs)", () => {
