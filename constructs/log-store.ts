@@ -95,7 +95,7 @@ export interface LogStoreProps {
   readonly engineVersion?: string;
   /** Data node instance type `<family>.<size>.search`; no burstable `t*` in production. @default by tier (LOG_STORE_SIZING) */
   readonly instanceType?: string;
-  /** Number of data nodes; in production a multiple of the AZs used (zone awareness). @default by tier (LOG_STORE_SIZING) */
+  /** Number of data nodes; in production a multiple of the AZs used (zone awareness). @default 1 in development; in production one per AZ used (3) */
   readonly instanceCount?: number;
   /** gp3 volume per data node in GiB, 10-1024. @default by tier (LOG_STORE_SIZING) */
   readonly volumeSizeGb?: number;
@@ -331,7 +331,8 @@ export class LogStore extends Construct {
     this.domainArn = logStoreDomainArn(props.environment, name);
     this.engineVersion = props.engineVersion ?? DEFAULT_OPENSEARCH_ENGINE_VERSION;
     this.instanceType = props.instanceType ?? sizing.instanceType;
-    this.instanceCount = props.instanceCount ?? sizing.instanceCount;
+    // production: one data node per AZ used (three, or two in a two-AZ network)
+    this.instanceCount = props.instanceCount ?? (production ? zones : sizing.instanceCount);
     const dedicatedMasterType = props.dedicatedMasterType ?? sizing.dedicatedMasterType;
 
     this.encryptionKey =

@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import {
   DEFAULT_OPENSEARCH_ENGINE_VERSION,
   LOG_STORE_BOOTSTRAP_ACCESS,
@@ -372,6 +372,15 @@ describe("LogStore fails when", () => {
     expect(() => base({ tier: "development", dedicatedMasterType: "m6g.large.search" })).toThrow(
       'test/logs: dedicatedMasterType: received "m6g.large.search"; expected nothing in the development tier',
     );
+  });
+
+  test("a two-AZ production network gets two data nodes by default (zone awareness over 2)", () => {
+    const store = base({}, 2);
+    expect(store.instanceCount).toBe(2);
+    const domain = Object.values(
+      resources(synth(TerraformStack.of(store)), "aws_opensearch_domain"),
+    )[0] as any;
+    expect(domain.cluster_config.zone_awareness_config).toEqual({ availability_zone_count: 2 });
   });
 
   test("a production domain has a single AZ", () => {
