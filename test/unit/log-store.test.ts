@@ -405,6 +405,13 @@ describe("LogStore fails when", () => {
       environment("prod", (raw) => {
         raw.logs = { instanceType: "t3.small.search", instanceCount: 2, retentionDays: 0 };
       }),
-    ).toThrow(/logs\.instanceType[\s\S]*logs\.instanceCount[\s\S]*logs\.retentionDays/);
+    ).toThrow(
+      /logs\.instanceType: a non-burstable type[\s\S]*logs\.instanceCount: a multiple of 3[\s\S]*logs\.retentionDays: an integer number of days from 1 to 3650/,
+    );
+    expect(() =>
+      environment("prod", (raw) => {
+        raw.logs = { readers: ["platform-admin"], extra: 1 };
+      }),
+    ).toThrow(/logs\.readers\[0\]: an IAM role ARN[\s\S]*logs\.extra/);
   });
 });
