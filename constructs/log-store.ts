@@ -3,6 +3,7 @@ import { OpensearchDomain } from "@cdktf/provider-aws/lib/opensearch-domain";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { CloudwatchLogResourcePolicy } from "@cdktf/provider-aws/lib/cloudwatch-log-resource-policy";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EncryptionKey } from "./encryption-key";
 import { encryptedLogGroups } from "./private/encrypted-log-group";
@@ -66,8 +67,43 @@ export const LOG_STORE_SIZING: Readonly<
   },
 };
 
-/** How long the ISM policy keeps an index (days), the bounds of `retentionDays`. */
-export const LOG_STORE_RETENTION_LIMITS = { min: 1, max: 3650 } as const;
+/**
+ * The domain's alarms, as AWS recommends them for OpenSearch Service ("Recommended CloudWatch
+ * alarms"): metric, statistic, threshold, period (s), periods that must breach.
+ */
+export const LOG_STORE_ALARMS = {
+  "cluster-red": {
+    metric: "ClusterStatus.red",
+    statistic: "Maximum",
+    threshold: 1,
+    period: 60,
+    periods: 1,
+  },
+  "writes-blocked": {
+    metric: "ClusterIndexWritesBlocked",
+    statistic: "Maximum",
+    threshold: 1,
+    period: 300,
+    periods: 1,
+  },
+  "jvm-memory-pressure": {
+    metric: "JVMMemoryPressure",
+    statistic: "Maximum",
+    threshold: 95,
+    period: 60,
+    periods: 3,
+  },
+  "snapshot-failed": {
+    metric: "AutomatedSnapshotFailure",
+    statistic: "Maximum",
+    threshold: 1,
+    period: 60,
+    periods: 1,
+  },
+} as const;
+
+/** The free storage alarm fires below this share of a data node's volume. */
+export const LOG_STORE_FREE_STORAGE_PERCENT = 25;
 
 /** Access to the domain granted to one IAM role: these HTTP methods on these paths of the domain. */
 export interface LogStoreGrant {
@@ -113,6 +149,8 @@ export interface LogStoreProps {
   readonly grants?: readonly LogStoreGrant[];
   /** Key encrypting the domain at rest. @default a key of its own, alias `<domainName>/opensearch` */
   readonly encryptionKey?: EncryptionKey;
+  /** SNS topic of the alarms (red cluster, writes blocked, storage, JVM memory, snapshots). @default no alarms */
+  readonly alarmTopicArn?: string;
 }
 
 /** The fields of {@link LogStoreProps} that are validated (the `logs` section of an environment file, plus its tier and AZs). */
@@ -446,6 +484,63 @@ export class LogStore extends Construct {
     });
     this.endpoint = this.domain.endpoint;
     this.dashboardsEndpoint = this.domain.dashboardEndpoint;
+
+    if (props.alarmTopicArn !== undefined) {
+      const topic = props.alarmTopicArn;
+      const alarm = (
+        key: string,
+        config: {
+          metric: string;
+          statistic: string;
+          threshold: number;
+          period: number;
+          periods: number;
+          comparison: string;
+          description: string;
+        },
+      ) =>
+        new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+          alarmName: `${name}-${key}`,
+          alarmDescription: config.description,
+          namespace: "AWS/ES",
+          metricName: config.metric,
+          dimensions: { DomainName: name, ClientId: account },
+          statistic: config.statistic,
+          period: config.period,
+          evaluationPeriods: config.periods,
+          datapointsToAlarm: config.periods,
+          threshold: config.threshold,
+          comparisonOperator: config.comparison,
+          // a gap (the domain being created or updated) keeps the state
+          treatMissingData: "missing",
+          actionsEnabled: true,
+          alarmActions: [topic],
+          okActions: [topic],
+        });
+      const descriptions: Record<keyof typeof LOG_STORE_ALARMS, string> = {
+        "cluster-red": `OpenSearch domain ${name}: a primary shard is unassigned (cluster red); its index accepts no writes.`,
+        "writes-blocked": `OpenSearch domain ${name}: the cluster blocks index writes (storage or memory pressure); Fluent Bit buffers, then drops.`,
+        "jvm-memory-pressure": `OpenSearch domain ${name}: JVM memory pressure at 95% for 3 minutes; out-of-memory errors follow.`,
+        "snapshot-failed": `OpenSearch domain ${name}: an automated snapshot failed.`,
+      };
+      for (const [key, a] of Object.entries(LOG_STORE_ALARMS)) {
+        alarm(key, {
+          ...a,
+          comparison: "GreaterThanOrEqualToThreshold",
+          description: descriptions[key as keyof typeof LOG_STORE_ALARMS],
+        });
+      }
+      const volumeMib = (props.volumeSizeGb ?? sizing.volumeSizeGb) * 1024;
+      alarm("free-storage-low", {
+        metric: "FreeStorageSpace",
+        statistic: "Minimum",
+        threshold: Math.round((volumeMib * LOG_STORE_FREE_STORAGE_PERCENT) / 100),
+        period: 60,
+        periods: 1,
+        comparison: "LessThanOrEqualToThreshold",
+        description: `OpenSearch domain ${name}: a data node has ${LOG_STORE_FREE_STORAGE_PERCENT}% or less of its volume free (lower logs.retentionDays or raise logs.volumeSizeGb).`,
+      });
+    }
   }
 }
 

@@ -234,60 +234,6 @@ export class InfrastructureStack extends TerraformStack {
       tier: env.tier,
     });
 
-    // Logs and traces: one OpenSearch domain, reached by IAM roles only. Each role's IAM policy
-    // and its statement in the domain policy are the same LogStoreAccess (the ARN is computed,
-    // so the roles need not wait for the domain).
-    const logDomainName = logStoreDomainName(env);
-    const logDomainArn = logStoreDomainArn(aws, logDomainName);
-    const logRole = (
-      account: { readonly namespace: string; readonly name: string },
-      access: LogStoreAccess,
-      name: string,
-    ) =>
-      this.cluster.addServiceAccountRole(
-        account.namespace,
-        account.name,
-        logStoreStatements(logDomainArn, access),
-        { name },
-      );
-    const logRoleNames = logStoreRoleNames(env);
-    this.fluentBitRole = logRole(
-      FLUENT_BIT_SERVICE_ACCOUNT,
-      logWriterAccess(env.name),
-      logRoleNames.writer,
-    );
-    this.logStoreBootstrapRole = logRole(
-      LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT,
-      LOG_STORE_BOOTSTRAP_ACCESS,
-      logRoleNames.bootstrap,
-    );
-    this.tracingRole = logRole(JAEGER_SERVICE_ACCOUNT, JAEGER_ACCESS, logRoleNames.tracing);
-    const grant = (sid: string, roleArn: string, access: LogStoreAccess) => ({
-      sid,
-      roleArn,
-      statements: logStoreStatements(logDomainArn, access),
-    });
-    const readers = logStoreRoleArns(env).readers;
-    this.logStore = new LogStore(this, "log-store", {
-      environment: aws,
-      network: this.network,
-      cluster: this.cluster,
-      domainName: logDomainName,
-      tier: env.tier,
-      engineVersion: env.logs.engineVersion,
-      instanceType: env.logs.instanceType,
-      instanceCount: env.logs.instanceCount,
-      volumeSizeGb: env.logs.volumeSizeGb,
-      dedicatedMasterType: env.logs.dedicatedMasterType,
-      logRetentionDays: env.logs.logRetentionDays,
-      master: grant("Bootstrap", this.logStoreBootstrapRole.arn, LOG_STORE_BOOTSTRAP_ACCESS),
-      grants: [
-        grant("FluentBit", this.fluentBitRole.arn, logWriterAccess(env.name)),
-        grant("Jaeger", this.tracingRole.arn, JAEGER_ACCESS),
-        ...readers.map((arn, i) => grant(`Reader${i}`, arn, logReaderAccess(env.name))),
-      ],
-    });
-
     // Certificates validated in the file's zones: one per app host in the environment's region
     // (construct ids keyed by host), and the CDN's in us-east-1, where CloudFront reads it.
     const zones = env.dns?.zones;
@@ -335,6 +281,61 @@ export class InfrastructureStack extends TerraformStack {
     });
     this.alarms.watchDatabase(this.database);
     this.alarms.watchDistribution(this.site);
+
+    // Logs and traces: one OpenSearch domain, reached by IAM roles only. Each role's IAM policy
+    // and its statement in the domain policy are the same LogStoreAccess (the ARN is computed,
+    // so the roles need not wait for the domain).
+    const logDomainName = logStoreDomainName(env);
+    const logDomainArn = logStoreDomainArn(aws, logDomainName);
+    const logRole = (
+      account: { readonly namespace: string; readonly name: string },
+      access: LogStoreAccess,
+      name: string,
+    ) =>
+      this.cluster.addServiceAccountRole(
+        account.namespace,
+        account.name,
+        logStoreStatements(logDomainArn, access),
+        { name },
+      );
+    const logRoleNames = logStoreRoleNames(env);
+    this.fluentBitRole = logRole(
+      FLUENT_BIT_SERVICE_ACCOUNT,
+      logWriterAccess(env.name),
+      logRoleNames.writer,
+    );
+    this.logStoreBootstrapRole = logRole(
+      LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT,
+      LOG_STORE_BOOTSTRAP_ACCESS,
+      logRoleNames.bootstrap,
+    );
+    this.tracingRole = logRole(JAEGER_SERVICE_ACCOUNT, JAEGER_ACCESS, logRoleNames.tracing);
+    const grant = (sid: string, roleArn: string, access: LogStoreAccess) => ({
+      sid,
+      roleArn,
+      statements: logStoreStatements(logDomainArn, access),
+    });
+    const readers = logStoreRoleArns(env).readers;
+    this.logStore = new LogStore(this, "log-store", {
+      environment: aws,
+      network: this.network,
+      cluster: this.cluster,
+      domainName: logDomainName,
+      tier: env.tier,
+      engineVersion: env.logs.engineVersion,
+      instanceType: env.logs.instanceType,
+      instanceCount: env.logs.instanceCount,
+      volumeSizeGb: env.logs.volumeSizeGb,
+      dedicatedMasterType: env.logs.dedicatedMasterType,
+      logRetentionDays: env.logs.logRetentionDays,
+      alarmTopicArn: this.alarms.topicArn,
+      master: grant("Bootstrap", this.logStoreBootstrapRole.arn, LOG_STORE_BOOTSTRAP_ACCESS),
+      grants: [
+        grant("FluentBit", this.fluentBitRole.arn, logWriterAccess(env.name)),
+        grant("Jaeger", this.tracingRole.arn, JAEGER_ACCESS),
+        ...readers.map((arn, i) => grant(`Reader${i}`, arn, logReaderAccess(env.name))),
+      ],
+    });
 
     // Service-account roles of the platform add-ons installed by the workloads stack.
     const lbc = LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;

@@ -217,6 +217,39 @@ describe("LogStore in the infrastructure stack: secure defaults", () => {
     for (const [, key] of keys) expect(key.lifecycle).toEqual({ prevent_destroy: true });
   });
 
+  test("alarms to the environment's alarm topic: red cluster, writes blocked, storage, JVM, snapshots", () => {
+    const alarms = Object.values(resources(dev.json, "aws_cloudwatch_metric_alarm")).filter((a) =>
+      String(a.alarm_name).startsWith("dev-logs-"),
+    );
+    expect(
+      alarms
+        .map((a) => [a.alarm_name, a.metric_name, a.comparison_operator, a.threshold])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    ).toEqual([
+      ["dev-logs-cluster-red", "ClusterStatus.red", "GreaterThanOrEqualToThreshold", 1],
+      // 25% of the 20 GiB development volume, in MiB (the metric's unit)
+      ["dev-logs-free-storage-low", "FreeStorageSpace", "LessThanOrEqualToThreshold", 5120],
+      ["dev-logs-jvm-memory-pressure", "JVMMemoryPressure", "GreaterThanOrEqualToThreshold", 95],
+      ["dev-logs-snapshot-failed", "AutomatedSnapshotFailure", "GreaterThanOrEqualToThreshold", 1],
+      ["dev-logs-writes-blocked", "ClusterIndexWritesBlocked", "GreaterThanOrEqualToThreshold", 1],
+    ]);
+    for (const a of alarms) {
+      expect(a.namespace).toBe("AWS/ES");
+      expect(a.dimensions).toEqual({ DomainName: "dev-logs", ClientId: "111111111111" });
+      expect(a.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/)]);
+      expect(a.ok_actions).toEqual(a.alarm_actions);
+    }
+    const plain = new LogStore(testStack(), "plain", {
+      environment: TEST_AWS,
+      network: { vpcId: "vpc-1", privateSubnetIds: ["a"] },
+      cluster: { nodeSecurityGroupId: "sg-1" },
+      domainName: "plain-logs",
+      tier: "development",
+      master: { sid: "Master", roleArn: "arn:aws:iam::123456789012:role/m", statements: [] },
+    });
+    expect(plain.node.tryFindChild("alarm-cluster-red")).toBeUndefined();
+  });
+
   test("the environment file overrides the sizing and the readers", () => {
     const { json } = infrastructure("dev", (raw) => {
       raw.logs = {
