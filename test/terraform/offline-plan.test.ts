@@ -452,6 +452,12 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
         "DatabaseConnections",
         "FreeStorageSpace",
         "FreeableMemory",
+        // the log store's (OpenSearch, namespace AWS/ES)
+        "AutomatedSnapshotFailure",
+        "ClusterIndexWritesBlocked",
+        "ClusterStatus.red",
+        "FreeStorageSpace",
+        "JVMMemoryPressure",
       ].sort(),
     );
     // the topic ARNs are known only after apply: the plan marks both action lists unknown
