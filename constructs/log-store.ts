@@ -577,7 +577,6 @@ export const JAEGER_ACCESS: LogStoreAccess = {
 export const LOG_STORE_BOOTSTRAP_ACCESS: LogStoreAccess = {
   methods: ["GET", "HEAD", "POST", "PUT"],
   paths: [
-    "",
     "_plugins/_ism/*",
     "_index_template/*",
     "_plugins/_security/api/*",

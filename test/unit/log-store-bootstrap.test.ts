@@ -11,6 +11,7 @@ import {
   type LogStoreBootstrapProps,
 } from "../../constructs/log-store-bootstrap";
 import { PODINFO_LOG } from "../../constructs/private/log-store-bootstrap";
+import { LOG_STORE_BOOTSTRAP_ACCESS } from "../../constructs/log-store";
 import { InfrastructureStack } from "../../stacks/infrastructure-stack";
 import { WorkloadsStack } from "../../stacks/workloads-stack";
 import { startFakeOpenSearch, type FakeOpenSearch } from "../support/fake-opensearch";
@@ -87,6 +88,23 @@ describe("the bootstrap script against a loopback OpenSearch API", () => {
       expect(write.headers.securitytenant).toBe("global");
       expect(write.query).toEqual({ overwrite: "true" });
     }
+  });
+
+  test("every request the script makes is one its IAM policy (and the domain policy) allows", async () => {
+    await bootstrap(fake, logStoreBootstrapPlan(planOptions));
+    await bootstrap(fake, logStoreBootstrapPlan({ ...planOptions, retentionDays: 3 }));
+    const allowed = (method: string, path: string) =>
+      (LOG_STORE_BOOTSTRAP_ACCESS.methods as readonly string[]).includes(method) &&
+      LOG_STORE_BOOTSTRAP_ACCESS.paths.some((pattern) =>
+        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(
+          path.replace(/^\//, ""),
+        ),
+      );
+    expect(fake.requests.length).toBeGreaterThan(20);
+    for (const r of fake.requests)
+      expect([r.method, r.path, allowed(r.method, r.path)]).toEqual([r.method, r.path, true]);
+    expect(allowed("DELETE", "/_plugins/_ism/policies/x")).toBe(false);
+    expect(allowed("GET", "/logs-dev-2026.12.01/_search")).toBe(false);
   });
 
   test("a second run reads everything back and writes nothing", async () => {

@@ -307,7 +307,6 @@ describe("the log store's IRSA roles: least privilege on this domain only", () =
       "es:ESHttpPut",
     ]);
     expect(statement.Resource).toEqual([
-      arn,
       `${arn}/_plugins/_ism/*`,
       `${arn}/_index_template/*`,
       `${arn}/_plugins/_security/api/*`,
