@@ -7,6 +7,8 @@ import { databaseBootstrapProblems } from "../constructs/private/database-bootst
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
+import { validateLogStoreProps } from "../constructs/log-store";
+import { logStoreBootstrapProblems } from "../constructs/private/log-store-bootstrap";
 import {
   isPinnedVersion,
   PINNED_VERSION_EXPECTED,
@@ -22,6 +24,7 @@ import {
   secretReferenceProblems,
 } from "../constructs/private/secrets";
 import { ProblemList } from "../constructs/private/validation";
+import { partitionOf } from "../constructs/types";
 import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
@@ -99,6 +102,27 @@ export function crossFieldProblems(
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
       problems.push({ ...p, field: `database.${p.field}` });
+    }
+  }
+  if (env.logs && env.name && env.network?.availabilityZones) {
+    const domainName = logStoreDomainName(env as Pick<EnvironmentConfig, "name">);
+    const availabilityZoneCount = env.network.availabilityZones.length;
+    for (const p of validateLogStoreProps({
+      ...env.logs,
+      domainName,
+      tier,
+      availabilityZoneCount,
+    })) {
+      const field =
+        p.field === "domainName"
+          ? "name"
+          : p.field === "availabilityZones"
+            ? "network.availabilityZones"
+            : `logs.${p.field}`;
+      problems.push({ ...p, field });
+    }
+    for (const p of logStoreBootstrapProblems({ retentionDays: env.logs.retentionDays })) {
+      problems.push({ ...p, field: `logs.${p.field}` });
     }
   }
   if (env.cdn && env.name && env.account) {
@@ -391,6 +415,40 @@ export function externalDnsOwnerId(env: Pick<EnvironmentConfig, "name">): string
 /** The RDS identifier of an environment: `database.identifier`, else `<name>-postgres`. */
 export function databaseIdentifier(env: Pick<EnvironmentConfig, "name" | "database">): string {
   return env.database.identifier ?? `${env.name}-postgres`;
+}
+
+/** The OpenSearch domain of an environment's logs and traces: `<env>-logs`. */
+export function logStoreDomainName(env: Pick<EnvironmentConfig, "name">): string {
+  return `${env.name}-logs`;
+}
+
+/**
+ * The ARNs of the roles the log store names (computed from the role names the infrastructure
+ * stack gives them, so the workloads stack's bootstrap plan holds literals): Fluent Bit, Jaeger,
+ * and the people who read (logs.readers, else cluster.admins).
+ */
+export function logStoreRoleArns(
+  env: Pick<EnvironmentConfig, "name" | "account" | "region" | "logs" | "cluster">,
+): { writer: string; tracing: string; readers: readonly string[] } {
+  const role = (name: string) => `arn:${partitionOf(env.region)}:iam::${env.account}:role/${name}`;
+  return {
+    writer: role(logStoreRoleNames(env).writer),
+    tracing: role(logStoreRoleNames(env).tracing),
+    readers: env.logs.readers ?? env.cluster.admins,
+  };
+}
+
+/** The IAM role names of the log store's users: `<env>-logs-fluent-bit`, `<env>-logs-bootstrap`, `<env>-jaeger`. */
+export function logStoreRoleNames(env: Pick<EnvironmentConfig, "name">): {
+  writer: string;
+  bootstrap: string;
+  tracing: string;
+} {
+  return {
+    writer: `${env.name}-logs-fluent-bit`,
+    bootstrap: `${env.name}-logs-bootstrap`,
+    tracing: `${env.name}-jaeger`,
+  };
 }
 
 /** The EKS cluster name of an environment: `cluster.name`, else the environment name. */

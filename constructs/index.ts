@@ -230,3 +230,38 @@ export {
   type GithubDeployRolesValidationInput,
   type GithubDeployTarget,
 } from "./github-deploy-roles";
+export {
+  LogStore,
+  validateLogStoreProps,
+  logStoreDomainArn,
+  logStoreStatements,
+  logIndexPrefix,
+  logWriterAccess,
+  logReaderAccess,
+  JAEGER_ACCESS,
+  JAEGER_INDEX_PREFIX,
+  LOG_STORE_BOOTSTRAP_ACCESS,
+  LOG_STORE_SIZING,
+  LOG_STORE_LOG_TYPES,
+  LOG_STORE_TLS_POLICY,
+  DEFAULT_OPENSEARCH_ENGINE_VERSION,
+  type LogStoreProps,
+  type LogStoreGrant,
+  type LogStoreAccess,
+  type LogStoreValidationInput,
+} from "./log-store";
+export {
+  LogCollector,
+  logCollectorValues,
+  validateLogCollectorProps,
+  LOG_COLLECTOR_CHART_VERSION,
+  type LogCollectorProps,
+} from "./log-collector";
+export {
+  LogStoreBootstrap,
+  logStoreBootstrapPlan,
+  DEFAULT_LOG_STORE_BOOTSTRAP_IMAGE,
+  type LogStoreBootstrapProps,
+  type LogStoreBootstrapItem,
+  type LogStoreBootstrapPlan,
+} from "./log-store-bootstrap";

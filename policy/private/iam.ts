@@ -158,6 +158,10 @@ export const RESOURCE_POLICIES: Readonly<Record<string, string>> = {
   aws_s3_bucket: "policy",
   aws_sns_topic: "policy",
   aws_sqs_queue: "policy",
+  // OpenSearch domain access policies and CloudWatch Logs resource policies
+  aws_opensearch_domain: "access_policies",
+  aws_opensearch_domain_policy: "access_policies",
+  aws_cloudwatch_log_resource_policy: "policy_document",
 };
 
 /** Every statement of the identity-based policies of a stack, with the resource holding it. */

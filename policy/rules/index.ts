@@ -49,6 +49,7 @@ import { rdsDeletionProtection } from "./rds-deletion-protection";
 import { rdsFinalSnapshot } from "./rds-final-snapshot";
 import { rdsForceTls } from "./rds-force-tls";
 import { rdsIamAuthentication } from "./rds-iam-authentication";
+import { opensearchDomainSecure } from "./opensearch-domain-secure";
 import { rdsLogExports } from "./rds-log-exports";
 import { rdsManagedMasterPassword } from "./rds-managed-master-password";
 import { rdsMultiAz } from "./rds-multi-az";
@@ -109,6 +110,7 @@ export const RULES: readonly PolicyRule[] = [
   loadBalancerTls,
   logGroupKmsEncryption,
   logGroupRetention,
+  opensearchDomainSecure,
   rdsAutoMinorVersionUpgrade,
   rdsBackupRetention,
   rdsDeletionProtection,

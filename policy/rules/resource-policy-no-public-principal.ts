@@ -12,7 +12,7 @@ export const resourcePolicyNoPublicPrincipal: PolicyRule = {
   id: "resource-policy-no-public-principal",
   severity: "error",
   description:
-    'No bucket, topic, key, queue or repository policy allows Principal "*" without a condition.',
+    'No bucket, topic, key, queue, repository, OpenSearch or logs policy allows Principal "*" unconditioned.',
   reason:
     'An Allow for Principal "*" makes the resource public to every AWS account (and, for S3, to anonymous requests) unless a condition narrows it.',
   reference:

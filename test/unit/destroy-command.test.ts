@@ -58,6 +58,10 @@ function runDestroy(args: string[], env: Record<string, string> = {}, envDir = E
 const LOG_GROUP_DELETES = [
   "aws logs delete-log-group --log-group-name /aws/codebuild/dev-runners --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/eks/dev/cluster --region eu-west-1",
+  "aws logs delete-log-group --log-group-name /aws/opensearch/dev-logs/application --region eu-west-1",
+  "aws logs delete-log-group --log-group-name /aws/opensearch/dev-logs/audit --region eu-west-1",
+  "aws logs delete-log-group --log-group-name /aws/opensearch/dev-logs/index-slow --region eu-west-1",
+  "aws logs delete-log-group --log-group-name /aws/opensearch/dev-logs/search-slow --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/rds/instance/dev-postgres/postgresql --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/rds/instance/dev-postgres/upgrade --region eu-west-1",
   "aws logs delete-log-group --log-group-name /aws/vpc-flow-logs/dev --region eu-west-1",

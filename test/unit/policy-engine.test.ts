@@ -208,6 +208,7 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
         "iam-no-wildcard-resource at <env>-infrastructure/pipeline-runners/role-policy",
         "k8s-namespace-pod-security at <env>-workloads/monitoring/namespace",
         "k8s-namespace-default-deny at <env>-workloads/monitoring/namespace",
+        "k8s-namespace-pod-security at <env>-workloads/log-collector/namespace",
         ...(dns ? ["k8s-namespace-default-deny at <env>-workloads/external-dns/namespace"] : []),
         // staging and prod sync web's secrets: the operator's namespace and web's secrets release
         ...(secrets
@@ -232,6 +233,8 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
               "k8s-hpa-in-production at <env>-workloads/aws-load-balancer-controller/release",
               "k8s-hpa-in-production at <env>-workloads/cluster-autoscaler/release",
               "k8s-hpa-in-production at <env>-workloads/metrics-server/release",
+              "k8s-hpa-in-production at <env>-workloads/log-collector/release",
+              "k8s-pdb-in-production at <env>-workloads/log-collector/release",
               "k8s-hpa-in-production at <env>-workloads/monitoring/release",
               "k8s-hpa-in-production at <env>-workloads/external-dns/release",
               "k8s-pdb-in-production at <env>-workloads/external-dns/release",

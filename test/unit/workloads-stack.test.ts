@@ -121,6 +121,7 @@ describe("WorkloadsStack contents", () => {
         "database-bootstrap",
         "external-dns",
         "external-secrets",
+        "fluent-bit",
         "kube-prometheus-stack",
         "metrics-server",
         "web-blue",
