@@ -178,6 +178,10 @@ const monitoring = z
   })
   .strict();
 
+// Traces (OpenTelemetry Collector -> Jaeger): value rules in OpenTelemetryCollector
+// (validateOpenTelemetryCollectorProps); the ratio's default is the tier's (DEFAULT_SAMPLING_RATIOS)
+const tracing = z.object({ samplingRatio: z.number().optional() }).strict();
+
 const duration = z.string().regex(DURATION, DURATION_EXPECTED);
 
 // Configuration values are checked by the BlueGreenRelease rules (configProblems), with messages
@@ -430,6 +434,7 @@ export const environmentSchema = z
     // value rules: Alarms (validateAlarmsProps)
     alerts: z.object({ email: z.string() }).strict(),
     monitoring: monitoring.default({}),
+    tracing: tracing.default({}),
     apps: z.record(app).default({}),
     // the release tool's manual RDS snapshots before a release
     releaseBackups: z
