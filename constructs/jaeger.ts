@@ -310,7 +310,9 @@ export class Jaeger extends Construct {
           // the endpoint (known only at apply) hashed by Terraform.
           podLabels: {
             "checksum/config": configChecksum(this.config, props.openSearchEndpoint),
-            "checksum/endpoint": Fn.substr(Fn.sha256(props.openSearchEndpoint), 0, 16),
+            "checksum/endpoint": isToken(props.openSearchEndpoint)
+              ? Fn.substr(Fn.sha256(props.openSearchEndpoint), 0, 16)
+              : createHash("sha256").update(props.openSearchEndpoint).digest("hex").slice(0, 16),
           },
           // the image declares VOLUME /tmp; with a read-only root filesystem it is an emptyDir
           extraVolumes: [{ name: "tmp", emptyDir: {} }],
