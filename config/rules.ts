@@ -7,6 +7,8 @@ import { databaseBootstrapProblems } from "../constructs/private/database-bootst
 import { validateNetworkProps } from "../constructs/network";
 import { validateKubernetesClusterProps } from "../constructs/kubernetes-cluster";
 import { validateDatabaseProps } from "../constructs/database";
+import { validateLogStoreProps } from "../constructs/log-store";
+import { logStoreBootstrapProblems } from "../constructs/private/log-store-bootstrap";
 import {
   isPinnedVersion,
   PINNED_VERSION_EXPECTED,
@@ -100,6 +102,27 @@ export function crossFieldProblems(
     const identifier = databaseIdentifier(env as Pick<EnvironmentConfig, "name" | "database">);
     for (const p of validateDatabaseProps({ ...env.database, identifier, tier })) {
       problems.push({ ...p, field: `database.${p.field}` });
+    }
+  }
+  if (env.logs && env.name && env.network?.availabilityZones) {
+    const domainName = logStoreDomainName(env as Pick<EnvironmentConfig, "name">);
+    const availabilityZoneCount = env.network.availabilityZones.length;
+    for (const p of validateLogStoreProps({
+      ...env.logs,
+      domainName,
+      tier,
+      availabilityZoneCount,
+    })) {
+      const field =
+        p.field === "domainName"
+          ? "name"
+          : p.field === "availabilityZones"
+            ? "network.availabilityZones"
+            : `logs.${p.field}`;
+      problems.push({ ...p, field });
+    }
+    for (const p of logStoreBootstrapProblems({ retentionDays: env.logs.retentionDays })) {
+      problems.push({ ...p, field: `logs.${p.field}` });
     }
   }
   if (env.cdn && env.name && env.account) {
@@ -398,6 +421,11 @@ export function externalDnsOwnerId(env: Pick<EnvironmentConfig, "name">): string
 /** The RDS identifier of an environment: `database.identifier`, else `<name>-postgres`. */
 export function databaseIdentifier(env: Pick<EnvironmentConfig, "name" | "database">): string {
   return env.database.identifier ?? `${env.name}-postgres`;
+}
+
+/** The OpenSearch domain of an environment's logs and traces: `<env>-logs`. */
+export function logStoreDomainName(env: Pick<EnvironmentConfig, "name">): string {
+  return `${env.name}-logs`;
 }
 
 /** The EKS cluster name of an environment: `cluster.name`, else the environment name. */

@@ -182,6 +182,29 @@ const monitoring = z
 // (validateOpenTelemetryCollectorProps); the ratio's default is the tier's (DEFAULT_SAMPLING_RATIOS)
 const tracing = z.object({ samplingRatio: z.number().optional() }).strict();
 
+// The OpenSearch domain of logs and traces (LogStore) and the log pipeline; value rules:
+// LogStore (validateLogStoreProps) and the bootstrap (logStoreBootstrapProblems), in config/rules.ts.
+const logs = z
+  .object({
+    /** @default DEFAULT_OPENSEARCH_ENGINE_VERSION (pinned) */
+    engineVersion: z.string().optional(),
+    /** @default by tier: t3.small.search (development), r6g.large.search (production) */
+    instanceType: z.string().optional(),
+    /** @default by tier: 1 (development), 3 (production, one per AZ) */
+    instanceCount: z.number().optional(),
+    /** @default by tier: 20 (development), 100 (production) GiB per data node */
+    volumeSizeGb: z.number().optional(),
+    /** @default m6g.large.search in production (three); none in development */
+    dedicatedMasterType: z.string().optional(),
+    /** Days the ISM policy keeps a daily log index. @default 7 (development), 30 (production) */
+    retentionDays: z.number().optional(),
+    /** CloudWatch retention of the domain's own error/slow/audit logs. @default 30 / 365 */
+    logRetentionDays: z.number().optional(),
+    /** Roles that may search logs and traces (OpenSearch Dashboards). @default cluster.admins */
+    readers: z.array(roleArn).optional(),
+  })
+  .strict();
+
 const duration = z.string().regex(DURATION, DURATION_EXPECTED);
 
 // Configuration values are checked by the BlueGreenRelease rules (configProblems), with messages
@@ -435,6 +458,7 @@ export const environmentSchema = z
     alerts: z.object({ email: z.string() }).strict(),
     monitoring: monitoring.default({}),
     tracing: tracing.default({}),
+    logs: logs.default({}),
     apps: z.record(app).default({}),
     // the release tool's manual RDS snapshots before a release
     releaseBackups: z

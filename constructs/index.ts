@@ -250,3 +250,22 @@ export {
   JAEGER_INDEX_PATTERN,
   type JaegerProps,
 } from "./jaeger";
+export {
+  LogStore,
+  validateLogStoreProps,
+  logStoreDomainArn,
+  logStoreStatements,
+  logIndexPrefix,
+  logWriterAccess,
+  logReaderAccess,
+  JAEGER_ACCESS,
+  JAEGER_INDEX_PREFIX,
+  LOG_STORE_BOOTSTRAP_ACCESS,
+  LOG_STORE_SIZING,
+  LOG_STORE_TLS_POLICY,
+  DEFAULT_OPENSEARCH_ENGINE_VERSION,
+  type LogStoreProps,
+  type LogStoreGrant,
+  type LogStoreAccess,
+  type LogStoreValidationInput,
+} from "./log-store";

@@ -26,6 +26,21 @@ import {
 } from "../constructs/private/addon-policies";
 import { EncryptionKey } from "../constructs/encryption-key";
 import {
+  JAEGER_ACCESS,
+  LOG_STORE_BOOTSTRAP_ACCESS,
+  LogStore,
+  logReaderAccess,
+  logStoreDomainArn,
+  logStoreStatements,
+  logWriterAccess,
+  type LogStoreAccess,
+} from "../constructs/log-store";
+import {
+  FLUENT_BIT_SERVICE_ACCOUNT,
+  JAEGER_SERVICE_ACCOUNT,
+  LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT,
+} from "../constructs/private/log-names";
+import {
   appSecretsPrefix,
   appSecretsServiceAccountName,
   monitoringSecretsPrefix,
@@ -36,6 +51,7 @@ import {
   clusterName,
   databaseIdentifier,
   githubDeployRefs,
+  logStoreDomainName,
   pipelineRunnersName,
 } from "../config/rules";
 import { DATABASE_BOOTSTRAP_SERVICE_ACCOUNT } from "../constructs/database-bootstrap";
@@ -108,6 +124,17 @@ export class InfrastructureStack extends TerraformStack {
   readonly pipelineRunners?: PipelineRunners;
   /** GitHub Actions' plan and deploy roles, when the file has a github section. */
   readonly githubRoles?: GithubDeployRoles;
+  /** The OpenSearch Service domain of the environment's logs and traces (VPC-only, IAM access). */
+  readonly logStore: LogStore;
+  /** IRSA role of Fluent Bit (`logging/fluent-bit`): bulk-indexes into `logs-<env>-*` only. */
+  readonly fluentBitRole: IamRole;
+  /**
+   * IRSA role of the log store's bootstrap Job (`logging/log-store-bootstrap`): the domain's
+   * fine-grained access control master user (ISM policies, templates, roles, saved objects).
+   */
+  readonly logStoreBootstrapRole: IamRole;
+  /** IRSA role of Jaeger (`monitoring/jaeger`): reads and writes the `jaeger-*` indexes only. */
+  readonly tracingRole: IamRole;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -203,6 +230,59 @@ export class InfrastructureStack extends TerraformStack {
       cluster: this.cluster,
       identifier: databaseIdentifier(env),
       tier: env.tier,
+    });
+
+    // Logs and traces: one OpenSearch domain, reached by IAM roles only. Each role's IAM policy
+    // and its statement in the domain policy are the same LogStoreAccess (the ARN is computed,
+    // so the roles need not wait for the domain).
+    const logDomainName = logStoreDomainName(env);
+    const logDomainArn = logStoreDomainArn(aws, logDomainName);
+    const logRole = (
+      account: { readonly namespace: string; readonly name: string },
+      access: LogStoreAccess,
+      name: string,
+    ) =>
+      this.cluster.addServiceAccountRole(
+        account.namespace,
+        account.name,
+        logStoreStatements(logDomainArn, access),
+        { name },
+      );
+    this.fluentBitRole = logRole(
+      FLUENT_BIT_SERVICE_ACCOUNT,
+      logWriterAccess(env.name),
+      `${env.name}-logs-fluent-bit`,
+    );
+    this.logStoreBootstrapRole = logRole(
+      LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT,
+      LOG_STORE_BOOTSTRAP_ACCESS,
+      `${env.name}-logs-bootstrap`,
+    );
+    this.tracingRole = logRole(JAEGER_SERVICE_ACCOUNT, JAEGER_ACCESS, `${env.name}-jaeger`);
+    const grant = (sid: string, roleArn: string, access: LogStoreAccess) => ({
+      sid,
+      roleArn,
+      statements: logStoreStatements(logDomainArn, access),
+    });
+    const readers = env.logs.readers ?? env.cluster.admins;
+    this.logStore = new LogStore(this, "log-store", {
+      environment: aws,
+      network: this.network,
+      cluster: this.cluster,
+      domainName: logDomainName,
+      tier: env.tier,
+      engineVersion: env.logs.engineVersion,
+      instanceType: env.logs.instanceType,
+      instanceCount: env.logs.instanceCount,
+      volumeSizeGb: env.logs.volumeSizeGb,
+      dedicatedMasterType: env.logs.dedicatedMasterType,
+      logRetentionDays: env.logs.logRetentionDays,
+      master: grant("Bootstrap", this.logStoreBootstrapRole.arn, LOG_STORE_BOOTSTRAP_ACCESS),
+      grants: [
+        grant("FluentBit", this.fluentBitRole.arn, logWriterAccess(env.name)),
+        grant("Jaeger", this.tracingRole.arn, JAEGER_ACCESS),
+        ...readers.map((arn, i) => grant(`Reader${i}`, arn, logReaderAccess(env.name))),
+      ],
     });
 
     // Certificates validated in the file's zones: one per app host in the environment's region
@@ -431,6 +511,15 @@ export class InfrastructureStack extends TerraformStack {
       secrets_kms_key_arn: {
         value: this.secretsKey.keyArn,
         description: `KMS key of the environment's Secrets Manager secrets (alias/${env.name}/secrets)`,
+      },
+      log_store_endpoint: {
+        value: this.logStore.endpoint,
+        description:
+          "HTTPS endpoint host of the OpenSearch domain (VPC only; Dashboards at /_dashboards)",
+      },
+      log_store_domain_name: {
+        value: this.logStore.domainName,
+        description: "Name of the OpenSearch domain of the environment's logs and traces",
       },
       cluster_security_group_id: {
         value: this.cluster.clusterSecurityGroupId,
