@@ -10,6 +10,8 @@ import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
 import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
+import { Jaeger } from "../constructs/jaeger";
+import { OpenTelemetryCollector } from "../constructs/opentelemetry-collector";
 import { NamespaceSecrets } from "../constructs/namespace-secrets";
 import {
   appSecretName,
@@ -46,6 +48,10 @@ export class WorkloadsStack extends TerraformStack {
   readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** Jaeger v2: traces stored in the environment's OpenSearch domain, query UI, Grafana data source. */
+  readonly jaeger: Jaeger;
+  /** The OpenTelemetry Collector apps send traces to (OTLP), sampled per tier, exporting to Jaeger. */
+  readonly tracingCollector: OpenTelemetryCollector;
   /** The Job that creates the apps' databases and roles, when an app has a database section. */
   readonly databaseBootstrap?: DatabaseBootstrap;
   /** Per app with a database section: its service accounts and connection settings. */
@@ -127,6 +133,24 @@ export class WorkloadsStack extends TerraformStack {
       storageGb: env.monitoring.storageGb,
     });
 
+    // Traces: apps -> collector (OTLP) -> Jaeger -> the OpenSearch domain (SigV4 as tracingRole).
+    // After the monitoring release: the collector's ServiceMonitor needs its CRDs.
+    this.jaeger = new Jaeger(this, "jaeger", {
+      openSearchEndpoint: infrastructure.logStore.endpoint,
+      region: env.region,
+      roleArn: infrastructure.tracingRole.arn,
+      namespace: this.monitoring.namespace,
+      tier: env.tier,
+      dependsOn: [this.monitoring.release],
+    });
+    this.tracingCollector = new OpenTelemetryCollector(this, "opentelemetry-collector", {
+      backend: this.jaeger,
+      namespace: this.monitoring.namespace,
+      tier: env.tier,
+      samplingRatio: env.tracing.samplingRatio,
+      dependsOn: [this.jaeger.release, this.monitoring.release],
+    });
+
     if (env.dns && infrastructure.externalDnsRole) {
       this.externalDns = new ExternalDns(this, "external-dns", {
         zones: env.dns.zones,
@@ -187,6 +211,8 @@ export class WorkloadsStack extends TerraformStack {
         certificateArn: app.certificateArn ?? infrastructure.appCertificates[name]?.certificateArn,
         externalDnsHostname: env.dns !== undefined,
         loadBalancerCidrs,
+        // podinfo's default colour values turn tracing on: service <app>-<colour>
+        tracesEndpoint: this.tracingCollector.otlpGrpcEndpoint,
         // the controller's pod webhook must run before pods land in readiness-gate namespaces,
         // and the monitoring release's CRDs before the apps' ServiceMonitors
         dependsOn: [this.loadBalancerController.release, this.monitoring.release],

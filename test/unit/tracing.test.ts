@@ -27,6 +27,8 @@ import {
   OPENTELEMETRY_COLLECTOR_CHART_VERSION,
   type OpenTelemetryCollectorProps,
 } from "../../constructs/opentelemetry-collector";
+import { JAEGER_ACCESS } from "../../constructs/log-store";
+import { JAEGER_SERVICE_ACCOUNT } from "../../constructs/private/log-names";
 import { restrictedProblems } from "../../constructs/private/pod-security";
 import {
   collectorConfig,
@@ -663,6 +665,27 @@ describe("Jaeger's OpenSearch paths (the tracing role's es:ESHttp* resources)", 
       "_template/jaeger-*",
     ]);
     expect(JAEGER_OPENSEARCH_PATHS).not.toContain("*");
+  });
+
+  test("the log store grants the tracing role each of them, to the service account Jaeger runs as", () => {
+    // JAEGER_ACCESS (constructs/log-store.ts) is the tracing role's IAM policy and its grant in
+    // the domain policy; `*` in a resource matches `/` too
+    const covers = (granted: string, path: string) =>
+      new RegExp(
+        `^${granted
+          .split("*")
+          .map((p) => p.replace(/[.?+^$()[\]{}|\\/]/g, "\\$&"))
+          .join(".*")}$`,
+      ).test(path);
+    for (const path of JAEGER_OPENSEARCH_PATHS)
+      expect(JAEGER_ACCESS.paths.filter((granted) => covers(granted, path))).not.toEqual([]);
+    // reads (GET _search/_msearch), bulk writes (POST), templates and index creation (PUT)
+    expect(JAEGER_ACCESS.methods).toEqual(expect.arrayContaining(["GET", "POST", "PUT"]));
+    expect(JAEGER_SERVICE_ACCOUNT).toEqual({ namespace: "monitoring", name: "jaeger" });
+    const { jaeger } = build();
+    expect({ namespace: jaeger.namespace, name: jaeger.serviceAccountName }).toEqual(
+      JAEGER_SERVICE_ACCOUNT,
+    );
   });
 });
 
