@@ -22,7 +22,12 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-for (const dir of ["constructs/functions", "constructs/post-renderers", "constructs/charts"]) {
+for (const dir of [
+  "constructs/functions",
+  "constructs/post-renderers",
+  "constructs/charts",
+  "constructs/jobs",
+]) {
   mkdirSync(join(root, "dist", dir), { recursive: true });
   cpSync(join(root, dir), join(root, "dist", dir), { recursive: true });
 }

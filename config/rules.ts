@@ -24,6 +24,7 @@ import {
   secretReferenceProblems,
 } from "../constructs/private/secrets";
 import { ProblemList } from "../constructs/private/validation";
+import { partitionOf } from "../constructs/types";
 import { validateExternalDnsProps } from "../constructs/external-dns";
 import { validateOpenTelemetryCollectorProps } from "../constructs/opentelemetry-collector";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
@@ -426,6 +427,35 @@ export function databaseIdentifier(env: Pick<EnvironmentConfig, "name" | "databa
 /** The OpenSearch domain of an environment's logs and traces: `<env>-logs`. */
 export function logStoreDomainName(env: Pick<EnvironmentConfig, "name">): string {
   return `${env.name}-logs`;
+}
+
+/**
+ * The ARNs of the roles the log store names (computed from the role names the infrastructure
+ * stack gives them, so the workloads stack's bootstrap plan holds literals): Fluent Bit, Jaeger,
+ * and the people who read (logs.readers, else cluster.admins).
+ */
+export function logStoreRoleArns(
+  env: Pick<EnvironmentConfig, "name" | "account" | "region" | "logs" | "cluster">,
+): { writer: string; tracing: string; readers: readonly string[] } {
+  const role = (name: string) => `arn:${partitionOf(env.region)}:iam::${env.account}:role/${name}`;
+  return {
+    writer: role(logStoreRoleNames(env).writer),
+    tracing: role(logStoreRoleNames(env).tracing),
+    readers: env.logs.readers ?? env.cluster.admins,
+  };
+}
+
+/** The IAM role names of the log store's users: `<env>-logs-fluent-bit`, `<env>-logs-bootstrap`, `<env>-jaeger`. */
+export function logStoreRoleNames(env: Pick<EnvironmentConfig, "name">): {
+  writer: string;
+  bootstrap: string;
+  tracing: string;
+} {
+  return {
+    writer: `${env.name}-logs-fluent-bit`,
+    bootstrap: `${env.name}-logs-bootstrap`,
+    tracing: `${env.name}-jaeger`,
+  };
 }
 
 /** The EKS cluster name of an environment: `cluster.name`, else the environment name. */

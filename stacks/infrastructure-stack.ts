@@ -52,6 +52,8 @@ import {
   databaseIdentifier,
   githubDeployRefs,
   logStoreDomainName,
+  logStoreRoleArns,
+  logStoreRoleNames,
   pipelineRunnersName,
 } from "../config/rules";
 import { DATABASE_BOOTSTRAP_SERVICE_ACCOUNT } from "../constructs/database-bootstrap";
@@ -248,23 +250,24 @@ export class InfrastructureStack extends TerraformStack {
         logStoreStatements(logDomainArn, access),
         { name },
       );
+    const logRoleNames = logStoreRoleNames(env);
     this.fluentBitRole = logRole(
       FLUENT_BIT_SERVICE_ACCOUNT,
       logWriterAccess(env.name),
-      `${env.name}-logs-fluent-bit`,
+      logRoleNames.writer,
     );
     this.logStoreBootstrapRole = logRole(
       LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT,
       LOG_STORE_BOOTSTRAP_ACCESS,
-      `${env.name}-logs-bootstrap`,
+      logRoleNames.bootstrap,
     );
-    this.tracingRole = logRole(JAEGER_SERVICE_ACCOUNT, JAEGER_ACCESS, `${env.name}-jaeger`);
+    this.tracingRole = logRole(JAEGER_SERVICE_ACCOUNT, JAEGER_ACCESS, logRoleNames.tracing);
     const grant = (sid: string, roleArn: string, access: LogStoreAccess) => ({
       sid,
       roleArn,
       statements: logStoreStatements(logDomainArn, access),
     });
-    const readers = env.logs.readers ?? env.cluster.admins;
+    const readers = logStoreRoleArns(env).readers;
     this.logStore = new LogStore(this, "log-store", {
       environment: aws,
       network: this.network,

@@ -9,6 +9,9 @@ import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import { LogCollector } from "../constructs/log-collector";
+import { LogStoreBootstrap } from "../constructs/log-store-bootstrap";
+import { logStoreRoleArns } from "../config/rules";
 import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
 import { Jaeger } from "../constructs/jaeger";
 import { OpenTelemetryCollector } from "../constructs/opentelemetry-collector";
@@ -52,6 +55,10 @@ export class WorkloadsStack extends TerraformStack {
   readonly jaeger: Jaeger;
   /** The OpenTelemetry Collector apps send traces to (OTLP), sampled per tier, exporting to Jaeger. */
   readonly tracingCollector: OpenTelemetryCollector;
+  /** Fluent Bit: every container's log lines into the environment's OpenSearch domain. */
+  readonly logCollector: LogCollector;
+  /** The Job that applies the log store's retention, templates, roles and saved objects. */
+  readonly logStoreBootstrap: LogStoreBootstrap;
   /** The Job that creates the apps' databases and roles, when an app has a database section. */
   readonly databaseBootstrap?: DatabaseBootstrap;
   /** Per app with a database section: its service accounts and connection settings. */
@@ -133,15 +140,42 @@ export class WorkloadsStack extends TerraformStack {
       storageGb: env.monitoring.storageGb,
     });
 
+    // Logs: the bootstrap prepares the domain (retention, templates, roles, saved objects)
+    // before Fluent Bit writes its first line.
+    const logStore = infrastructure.logStore;
+    const logRoles = logStoreRoleArns(env);
+    this.logCollector = new LogCollector(this, "log-collector", {
+      environmentName: env.name,
+      endpoint: logStore.endpoint,
+      region: env.region,
+      roleArn: infrastructure.fluentBitRole.arn,
+    });
+    this.logStoreBootstrap = new LogStoreBootstrap(this, "log-store-bootstrap", {
+      environmentName: env.name,
+      tier: env.tier,
+      retentionDays: env.logs.retentionDays,
+      endpoint: logStore.endpoint,
+      region: env.region,
+      roleArn: infrastructure.logStoreBootstrapRole.arn,
+      writerRoleArn: logRoles.writer,
+      tracingRoleArn: logRoles.tracing,
+      readerArns: logRoles.readers,
+      namespace: this.logCollector.namespace,
+      dependsOn: [this.logCollector.namespaceResource],
+    });
+    this.logCollector.waitFor(this.logStoreBootstrap.job);
+
     // Traces: apps -> collector (OTLP) -> Jaeger -> the OpenSearch domain (SigV4 as tracingRole).
-    // After the monitoring release: the collector's ServiceMonitor needs its CRDs.
+    // After the monitoring release (the collector's ServiceMonitor needs its CRDs) and the log
+    // store's bootstrap (it maps the tracing role to its OpenSearch role: Jaeger puts its index
+    // templates at start).
     this.jaeger = new Jaeger(this, "jaeger", {
       openSearchEndpoint: infrastructure.logStore.endpoint,
       region: env.region,
       roleArn: infrastructure.tracingRole.arn,
       namespace: this.monitoring.namespace,
       tier: env.tier,
-      dependsOn: [this.monitoring.release],
+      dependsOn: [this.monitoring.release, this.logStoreBootstrap.job],
     });
     this.tracingCollector = new OpenTelemetryCollector(this, "opentelemetry-collector", {
       backend: this.jaeger,

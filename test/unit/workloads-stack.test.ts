@@ -121,6 +121,7 @@ describe("WorkloadsStack contents", () => {
         "database-bootstrap",
         "external-dns",
         "external-secrets",
+        "fluent-bit",
         "jaeger",
         "kube-prometheus-stack",
         "metrics-server",
@@ -157,6 +158,10 @@ describe("WorkloadsStack contents", () => {
     expect(collectorValues.alternateConfig.processors.probabilistic_sampler).toEqual({
       sampling_percentage: 10,
     });
+    // the bootstrap maps the tracing role in OpenSearch before Jaeger puts its templates
+    expect(jaeger.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^kubernetes_job_v1\.log-store-bootstrap/)]),
+    );
     expect(collector.depends_on).toEqual(
       expect.arrayContaining([expect.stringMatching(/^helm_release\.jaeger_release/)]),
     );
