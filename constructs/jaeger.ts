@@ -295,8 +295,9 @@ export class Jaeger extends Construct {
           },
           serviceAccount: {
             annotations: { "eks.amazonaws.com/role-arn": props.roleArn },
-            // Jaeger never calls the Kubernetes API; IRSA mounts its own projected token
-            automountServiceAccountToken: false,
+            // Jaeger never calls the Kubernetes API, but IRSA's web-identity token needs the
+            // automount (aws/amazon-eks-pod-identity-webhook#67): the chart's default, stated
+            automountServiceAccountToken: true,
           },
           service: { type: "ClusterIP" },
           ingress: { enabled: false },

@@ -457,6 +457,8 @@ describe.each(["development", "production"] as const)("tracing in %s", (tier) =>
       expect(jaegerValues.jaeger.serviceAccount.annotations).toEqual({
         "eks.amazonaws.com/role-arn": ROLE,
       });
+      // the web-identity token IRSA injects needs the automount
+      expect(jaegerValues.jaeger.serviceAccount.automountServiceAccountToken).toBe(true);
     });
 
     test("the query UI is a ClusterIP Service in monitoring (port 16686), OTLP gRPC on 4317", () => {
