@@ -269,3 +269,18 @@ export {
   type LogStoreAccess,
   type LogStoreValidationInput,
 } from "./log-store";
+export {
+  LogCollector,
+  logCollectorValues,
+  validateLogCollectorProps,
+  LOG_COLLECTOR_CHART_VERSION,
+  type LogCollectorProps,
+} from "./log-collector";
+export {
+  LogStoreBootstrap,
+  logStoreBootstrapPlan,
+  DEFAULT_LOG_STORE_BOOTSTRAP_IMAGE,
+  type LogStoreBootstrapProps,
+  type LogStoreBootstrapItem,
+  type LogStoreBootstrapPlan,
+} from "./log-store-bootstrap";

@@ -171,7 +171,10 @@ export class LogCollector extends Construct {
     this.chartVersion = props.chartVersion ?? LOG_COLLECTOR_CHART_VERSION;
     const labels = { "app.kubernetes.io/part-of": "platform-logging" };
     this.namespaceResource = new NamespaceV1(this, "namespace", {
-      metadata: { name: LOGGING_NAMESPACE, labels },
+      metadata: {
+        name: LOGGING_NAMESPACE,
+        labels: { ...labels, "pod-security.kubernetes.io/enforce": "privileged" },
+      },
     });
     suppressPolicy(this.namespaceResource, {
       rule: "k8s-namespace-pod-security",

@@ -254,6 +254,34 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     ]);
   });
 
+  test("the OpenSearch domain of logs: VPC-only, encrypted, TLS 1.2+, fine-grained access by IAM, sized by tier", () => {
+    const production = env.tier === "production";
+    const [domain] = ofType("aws_opensearch_domain").map(after);
+    expect(domain).toMatchObject({
+      domain_name: `${env.name}-logs`,
+      encrypt_at_rest: [{ enabled: true }],
+      node_to_node_encryption: [{ enabled: true }],
+      domain_endpoint_options: [
+        expect.objectContaining({
+          enforce_https: true,
+          tls_security_policy: "Policy-Min-TLS-1-2-PFS-2023-10",
+        }),
+      ],
+      advanced_security_options: [
+        expect.objectContaining({ enabled: true, internal_user_database_enabled: false }),
+      ],
+      cluster_config: [
+        expect.objectContaining({
+          zone_awareness_enabled: production,
+          dedicated_master_enabled: production,
+          instance_count: production ? 3 : 1,
+        }),
+      ],
+    });
+    // the access policy names the roles' ARNs, known after apply (unit tests check it)
+    expect(domain.log_publishing_options).toHaveLength(4);
+  });
+
   test("the database's exported logs go to encrypted groups created before the instance", () => {
     const identifier = env.database.identifier ?? `${env.name}-postgres`;
     const groups = ofType("aws_cloudwatch_log_group")
