@@ -26,6 +26,7 @@ import {
 import { ProblemList } from "../constructs/private/validation";
 import { partitionOf } from "../constructs/types";
 import { validateExternalDnsProps } from "../constructs/external-dns";
+import { validateOpenTelemetryCollectorProps } from "../constructs/opentelemetry-collector";
 import { validateDnsValidatedCertificateProps } from "../constructs/dns-validated-certificate";
 import { validatePipelineRunnersProps } from "../constructs/pipeline-runners";
 import { validateClusterApiAccessProps } from "../constructs/cluster-api-access";
@@ -137,6 +138,12 @@ export function crossFieldProblems(
         field: p.field === "name" || p.field === "account" ? p.field : `cdn.${p.field}`,
       });
     }
+  }
+  if (env.tracing) {
+    for (const p of validateOpenTelemetryCollectorProps({
+      samplingRatio: env.tracing.samplingRatio,
+    }))
+      problems.push({ ...p, field: `tracing.${p.field}` });
   }
   if (env.alerts && env.name) {
     for (const p of validateAlarmsProps({ name: env.name, email: env.alerts.email })) {

@@ -178,6 +178,10 @@ const monitoring = z
   })
   .strict();
 
+// Traces (OpenTelemetry Collector -> Jaeger): value rules in OpenTelemetryCollector
+// (validateOpenTelemetryCollectorProps); the ratio's default is the tier's (DEFAULT_SAMPLING_RATIOS)
+const tracing = z.object({ samplingRatio: z.number().optional() }).strict();
+
 // The OpenSearch domain of logs and traces (LogStore) and the log pipeline; value rules:
 // LogStore (validateLogStoreProps) and the bootstrap (logStoreBootstrapProblems), in config/rules.ts.
 const logs = z
@@ -453,6 +457,7 @@ export const environmentSchema = z
     // value rules: Alarms (validateAlarmsProps)
     alerts: z.object({ email: z.string() }).strict(),
     monitoring: monitoring.default({}),
+    tracing: tracing.default({}),
     logs: logs.default({}),
     apps: z.record(app).default({}),
     // the release tool's manual RDS snapshots before a release

@@ -161,6 +161,8 @@ export interface ColourValuesContext {
   readonly values: HelmValues;
   /** True when the construct creates the colour's PodDisruptionBudget. */
   readonly podDisruptionBudget: boolean;
+  /** Set when the colour's pods send traces: the collector's OTLP gRPC endpoint (`http://host:4317`). */
+  readonly tracesEndpoint?: string;
 }
 
 /** Returns the Helm values one colour adds on top of the shared values. */
@@ -220,7 +222,14 @@ export const DEFAULT_APP_VALUES: HelmValues = {
  *   `replicaCount` (Helm resets `replicas` on every upgrade; this keeps that reset at or above
  *   the autoscaler's floor) and `hpa.enabled: false` (one autoscaler per Deployment);
  * - when the construct creates the PodDisruptionBudget: `podDisruptionBudget: null` (two
- *   budgets over the same pods make every eviction fail).
+ *   budgets over the same pods make every eviction fail);
+ * - with a traces endpoint: tracing on, after the colour's own `extraArgs` and `extraEnvs`.
+ *   podinfo 6.7.x traces only when `--otel-service-name` is set (`cmd/podinfo/main.go`,
+ *   `pkg/api/http/tracer.go`), here `<name>-<colour>` so the colours' spans are told apart; its
+ *   OTLP gRPC exporter (go.opentelemetry.io/otel otlptracegrpc v1.30.0) reads the collector from
+ *   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, plaintext for an `http://` URL
+ *   (`internal/otlpconfig/envconfig.go`). The chart renders `extraArgs` after its own flags and
+ *   `extraEnvs` after its own variables (`templates/deployment.yaml`).
  */
 export const defaultColourValues: ColourValuesFunction = (_colour, version, context) => ({
   fullnameOverride: context.releaseName,
@@ -237,7 +246,26 @@ export const defaultColourValues: ColourValuesFunction = (_colour, version, cont
       }
     : {}),
   ...(context.podDisruptionBudget ? { podDisruptionBudget: null } : {}),
+  ...(context.tracesEndpoint !== undefined
+    ? {
+        extraArgs: [
+          ...listValue(context.values.extraArgs),
+          `--otel-service-name=${context.releaseName}`,
+        ],
+        extraEnvs: [
+          ...listValue(context.values.extraEnvs),
+          { name: TRACES_ENDPOINT_VARIABLE, value: context.tracesEndpoint },
+        ],
+      }
+    : {}),
 });
+
+/** The environment variable podinfo's OTLP exporter reads the collector's address from. */
+export const TRACES_ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
+function listValue(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 /**
  * The default colour selector, podinfo's: its pods, Service, ServiceMonitor and PDB select
@@ -374,6 +402,13 @@ export interface BlueGreenReleaseProps {
   readonly chartAdapter?: ChartAdapter;
   /** Seconds Helm waits for a release to become ready before it rolls back (1-3600). @default 600 */
   readonly timeoutSeconds?: number;
+  /**
+   * OTLP gRPC endpoint of the OpenTelemetry Collector (`http://host:4317`, e.g.
+   * `OpenTelemetryCollector.otlpGrpcEndpoint`), handed to the colour values hook: the default
+   * hook turns podinfo's tracing on with it, service name `<name>-<colour>`.
+   * @default none: the colours send no traces
+   */
+  readonly tracesEndpoint?: string;
 }
 
 /**
@@ -441,6 +476,7 @@ function colourReleaseValues(props: BlueGreenReleaseValidationInput, colour: Col
       targetPort,
       minReplicas: defaults.autoscaling ? (props.autoscaling?.minReplicas ?? 2) : undefined,
       podDisruptionBudget: defaults.podDisruptionBudget,
+      tracesEndpoint: props.tracesEndpoint,
     }),
   );
 }
@@ -832,6 +868,14 @@ function checkProps(props: BlueGreenReleaseValidationInput): {
       "maxHistory",
       props.maxHistory,
       "an integer from 1 to 100 (0 would keep every revision)",
+    );
+  }
+  if (props.tracesEndpoint !== undefined) {
+    p.checkValue(
+      props.tracesEndpoint,
+      (v) => typeof v === "string" && /^https?:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(v),
+      "tracesEndpoint",
+      "an OTLP gRPC endpoint URL such as http://opentelemetry-collector.monitoring.svc.cluster.local:4317 (http:// sends plaintext)",
     );
   }
   if (props.timeoutSeconds !== undefined) {

@@ -44,6 +44,7 @@ export {
   WEIGHTED_ACTION_ANNOTATION,
   PREVIEW_ACTION_ANNOTATION,
   defaultColourValues,
+  TRACES_ENDPOINT_VARIABLE,
   defaultColourSelector,
   releaseInstanceColourSelector,
   DEFAULT_APP_VALUES,
@@ -230,6 +231,25 @@ export {
   type GithubDeployRolesValidationInput,
   type GithubDeployTarget,
 } from "./github-deploy-roles";
+export {
+  OpenTelemetryCollector,
+  validateOpenTelemetryCollectorProps,
+  DEFAULT_SAMPLING_RATIOS,
+  OPENTELEMETRY_COLLECTOR_CHART_VERSION,
+  OPENTELEMETRY_COLLECTOR_IMAGE,
+  type ITraceBackend,
+  type OpenTelemetryCollectorProps,
+} from "./opentelemetry-collector";
+export {
+  Jaeger,
+  validateJaegerProps,
+  JAEGER_CHART_VERSION,
+  JAEGER_VERSION,
+  JAEGER_DATASOURCE_UID,
+  JAEGER_OPENSEARCH_PATHS,
+  JAEGER_INDEX_PATTERN,
+  type JaegerProps,
+} from "./jaeger";
 export {
   LogStore,
   validateLogStoreProps,

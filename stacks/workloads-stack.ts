@@ -13,6 +13,8 @@ import { LogCollector } from "../constructs/log-collector";
 import { LogStoreBootstrap } from "../constructs/log-store-bootstrap";
 import { logStoreRoleArns } from "../config/rules";
 import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
+import { Jaeger } from "../constructs/jaeger";
+import { OpenTelemetryCollector } from "../constructs/opentelemetry-collector";
 import { NamespaceSecrets } from "../constructs/namespace-secrets";
 import {
   appSecretName,
@@ -49,6 +51,10 @@ export class WorkloadsStack extends TerraformStack {
   readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** Jaeger v2: traces stored in the environment's OpenSearch domain, query UI, Grafana data source. */
+  readonly jaeger: Jaeger;
+  /** The OpenTelemetry Collector apps send traces to (OTLP), sampled per tier, exporting to Jaeger. */
+  readonly tracingCollector: OpenTelemetryCollector;
   /** Fluent Bit: every container's log lines into the environment's OpenSearch domain. */
   readonly logCollector: LogCollector;
   /** The Job that applies the log store's retention, templates, roles and saved objects. */
@@ -159,6 +165,26 @@ export class WorkloadsStack extends TerraformStack {
     });
     this.logCollector.waitFor(this.logStoreBootstrap.job);
 
+    // Traces: apps -> collector (OTLP) -> Jaeger -> the OpenSearch domain (SigV4 as tracingRole).
+    // After the monitoring release (the collector's ServiceMonitor needs its CRDs) and the log
+    // store's bootstrap (it maps the tracing role to its OpenSearch role: Jaeger puts its index
+    // templates at start).
+    this.jaeger = new Jaeger(this, "jaeger", {
+      openSearchEndpoint: infrastructure.logStore.endpoint,
+      region: env.region,
+      roleArn: infrastructure.tracingRole.arn,
+      namespace: this.monitoring.namespace,
+      tier: env.tier,
+      dependsOn: [this.monitoring.release, this.logStoreBootstrap.job],
+    });
+    this.tracingCollector = new OpenTelemetryCollector(this, "opentelemetry-collector", {
+      backend: this.jaeger,
+      namespace: this.monitoring.namespace,
+      tier: env.tier,
+      samplingRatio: env.tracing.samplingRatio,
+      dependsOn: [this.jaeger.release, this.monitoring.release],
+    });
+
     if (env.dns && infrastructure.externalDnsRole) {
       this.externalDns = new ExternalDns(this, "external-dns", {
         zones: env.dns.zones,
@@ -219,6 +245,8 @@ export class WorkloadsStack extends TerraformStack {
         certificateArn: app.certificateArn ?? infrastructure.appCertificates[name]?.certificateArn,
         externalDnsHostname: env.dns !== undefined,
         loadBalancerCidrs,
+        // podinfo's default colour values turn tracing on: service <app>-<colour>
+        tracesEndpoint: this.tracingCollector.otlpGrpcEndpoint,
         // the controller's pod webhook must run before pods land in readiness-gate namespaces,
         // and the monitoring release's CRDs before the apps' ServiceMonitors
         dependsOn: [this.loadBalancerController.release, this.monitoring.release],

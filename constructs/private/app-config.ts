@@ -199,11 +199,18 @@ export const PODINFO_ADAPTER: ChartAdapter = {
     const ui = (values.ui ?? {}) as Record<string, unknown>;
     const set = (v: unknown, chartDefault = "") =>
       v === undefined ? chartDefault !== "" : v !== null && v !== "" && v !== false;
+    // and the variables of `extraEnvs` (e.g. the traces endpoint the platform sets)
+    const extra = (Array.isArray(values.extraEnvs) ? values.extraEnvs : []).flatMap((e: unknown) =>
+      typeof e === "object" && e !== null && typeof (e as { name?: unknown }).name === "string"
+        ? [(e as { name: string }).name]
+        : [],
+    );
     return [
       ...(set(ui.message) ? ["PODINFO_UI_MESSAGE"] : []),
       ...(set(ui.logo) ? ["PODINFO_UI_LOGO"] : []),
       ...(set(ui.color, "#34577c") ? ["PODINFO_UI_COLOR"] : []),
       ...(set(values.backend) ? ["PODINFO_BACKEND_URL"] : []),
+      ...extra,
     ];
   },
   withEnvironment(values, variables) {

@@ -18,7 +18,13 @@ export const PODINFO_DEFAULT_VALUES: HelmValues = {
     metricsPort: 9797,
     httpPort: 9898,
     externalPort: 9898,
+    grpcPort: 9999,
+    grpcService: "podinfo",
   },
+  logLevel: "info",
+  faults: { delay: false, error: false, unhealthy: false, unready: false },
+  tls: { enabled: false, port: 9899, certPath: "/data/cert" },
+  extraArgs: [],
   hpa: { enabled: false, maxReplicas: 10 },
   serviceMonitor: { enabled: false, interval: "15s", additionalLabels: {} },
   securityContext: {},
@@ -108,6 +114,24 @@ export function renderPodinfo(userValues: HelmValues, releaseName: string): Rend
             {
               name: "podinfo",
               image: `${v.image.repository}:${v.image.tag}`,
+              // the flags of `command:` the values decide (redis, backends, cache, h2c and config
+              // off, as the platform leaves them), then extraArgs verbatim
+              command: [
+                "./podinfo",
+                `--port=${v.service.httpPort || 9898}`,
+                ...(v.host ? [`--host=${v.host}`] : []),
+                ...(v.tls.enabled ? [`--secure-port=${v.tls.port}`] : []),
+                ...(v.tls.certPath ? [`--cert-path=${v.tls.certPath}`] : []),
+                ...(v.service.metricsPort ? [`--port-metrics=${v.service.metricsPort}`] : []),
+                ...(v.service.grpcPort ? [`--grpc-port=${v.service.grpcPort}`] : []),
+                ...(v.service.grpcService ? [`--grpc-service-name=${v.service.grpcService}`] : []),
+                `--level=${v.logLevel}`,
+                `--random-delay=${v.faults.delay}`,
+                `--random-error=${v.faults.error}`,
+                ...(v.faults.unhealthy ? ["--unhealthy"] : []),
+                ...(v.faults.unready ? ["--unready"] : []),
+                ...(v.extraArgs ?? []),
+              ],
               ...(Object.keys(v.securityContext ?? {}).length > 0
                 ? { securityContext: v.securityContext }
                 : {}),

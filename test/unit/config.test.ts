@@ -675,7 +675,7 @@ describe("environment files", () => {
     }
     expect(message.split("\n").map((l) => l.replace(/^\s+\S*\/(\w+\.yaml)/, "$1"))).toEqual([
       "Invalid environment configuration: 6 problems in 2 files",
-      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, logs, apps, releaseBackups, notifications, pipeline, github)',
+      'dev.yaml: extra: received true; expected no field named "extra" here (unknown field; allowed: name, tier, account, region, deployRoleArn, state, tags, network, cluster, registry, database, dns, cdn, alerts, monitoring, tracing, logs, apps, releaseBackups, notifications, pipeline, github)',
       'dev.yaml: name: received "development"; expected "dev", the file\'s name without .yaml',
       'prod.yaml: account: received "abc"; expected a 12-digit AWS account id as a quoted string',
       'prod.yaml: network.cidr: received "10.0.0.0/8"; expected a prefix length from /16 to /28 (the VPC limits)',

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseAllDocuments, stringify } from "yaml";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { COLOURS } from "../../constructs/blue-green-release";
 import { COLOUR_LABELS_SCRIPT } from "../../constructs/private/colour-post-renderer";
 import { restrictedProblems } from "../../constructs/private/pod-security";
@@ -168,6 +169,35 @@ describe.each(["dev", "staging", "prod"])("podinfo 6.7.1 in %s", (env) => {
       });
       expect(deploymentAfter.spec.selector).toEqual(deployment.spec.selector);
       expect(after.find((o) => o.kind === "Service").spec.selector).toEqual(serviceSelector);
+    });
+
+    test("the colour traces as <app>-<colour> to the collector, in a Deployment the API accepts", () => {
+      const container = deployment.spec.template.spec.containers[0];
+      // templates/deployment.yaml: extraArgs after the chart's own flags; podinfo 6.7.x traces
+      // only with --otel-service-name (cmd/podinfo/main.go, pkg/api/http/tracer.go)
+      expect(container.command.slice(0, 2)).toEqual(["./podinfo", "--port=9898"]);
+      expect(container.command.filter((a: string) => a.startsWith("--otel-"))).toEqual([
+        `--otel-service-name=${releaseName}`,
+      ]);
+      expect(container.command[container.command.length - 1]).toBe(
+        `--otel-service-name=${releaseName}`,
+      );
+      // extraEnvs verbatim in env: the OTLP gRPC exporter's endpoint, plaintext (http://)
+      const traces = (container.env as { name: string; value: string }[]).filter(
+        (e) => e.name === "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+      );
+      expect(traces).toEqual([
+        {
+          name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+          value: expect.stringMatching(/^http:\/\/opentelemetry-collector\..+:4317$/),
+        },
+      ]);
+      expect(() =>
+        new Deployment({
+          metadata: { name: deployment.name, labels: deployment.labels },
+          spec: deployment.spec as any,
+        }).validate(),
+      ).not.toThrow();
     });
 
     test("the image tag is the colour's version in the environment file", () => {

@@ -122,8 +122,10 @@ describe("WorkloadsStack contents", () => {
         "external-dns",
         "external-secrets",
         "fluent-bit",
+        "jaeger",
         "kube-prometheus-stack",
         "metrics-server",
+        "opentelemetry-collector",
         "web-blue",
         "web-green",
         "web-secrets",
@@ -131,6 +133,48 @@ describe("WorkloadsStack contents", () => {
     );
     for (const r of Object.values(releases))
       if (!String(r.chart).startsWith("./assets/")) expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("traces: Jaeger on the log store's domain as the tracing role, the collector exporting to it, both colours sending to the collector", () => {
+    const jaeger = byName("jaeger");
+    const jaegerValues = JSON.parse(jaeger.values[0]);
+    const storage =
+      jaegerValues.userconfig.extensions.jaeger_storage.backends.opensearch.opensearch;
+    // cross-stack references to InfrastructureStack.logStore.endpoint and tracingRole.arn
+    expect(storage.server_urls).toEqual([
+      expect.stringMatching(/^https:\/\/\$\{data\.terraform_remote_state\./),
+    ]);
+    expect(jaegerValues.jaeger.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(
+      remote,
+    );
+    expect(jaegerValues.userconfig.extensions.sigv4auth).toEqual({
+      region: "eu-west-1",
+      service: "es",
+    });
+    // the tracing role trusts exactly the service account Jaeger runs as
+    expect(jaegerValues.fullnameOverride).toBe("jaeger");
+    const collector = byName("opentelemetry-collector");
+    const collectorValues = JSON.parse(collector.values[0]);
+    expect(collectorValues.alternateConfig.processors.probabilistic_sampler).toEqual({
+      sampling_percentage: 10,
+    });
+    // the bootstrap maps the tracing role in OpenSearch before Jaeger puts its templates
+    expect(jaeger.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^kubernetes_job_v1\.log-store-bootstrap/)]),
+    );
+    expect(collector.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^helm_release\.jaeger_release/)]),
+    );
+    for (const colour of ["blue", "green"]) {
+      const values = JSON.parse(byName(`web-${colour}`).values[0]);
+      expect(values.extraArgs).toEqual([`--otel-service-name=web-${colour}`]);
+      expect(values.extraEnvs).toContainEqual({
+        name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        value: expect.stringMatching(
+          /^http:\/\/opentelemetry-collector\.\$\{kubernetes_namespace_v1\.[\w-]+\.metadata\[0\]\.name\}\.svc\.cluster\.local:4317$/,
+        ),
+      });
+    }
   });
 
   test("web's secrets: Secret web-secrets in its namespace from prod/web/*, with its role, before both colours", () => {
