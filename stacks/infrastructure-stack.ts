@@ -15,6 +15,7 @@ import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-bal
 import {
   ALERTMANAGER_SERVICE_ACCOUNT_NAME,
   RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+  alertReceiverSecret,
 } from "../constructs/monitoring";
 import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT } from "../constructs/cluster-autoscaler";
 import {
@@ -81,7 +82,7 @@ export class InfrastructureStack extends TerraformStack {
   readonly appSecretsRoles: Readonly<Record<string, IamRole>> = {};
   /**
    * IRSA role of the monitoring namespace's SecretStore (service account
-   * `monitoring/alertmanager-secrets`), when an alert receiver is a webhook: it reads only the
+   * `monitoring/alertmanager-secrets`), when an alert receiver reads a key or URL: it reads only the
    * secrets named `<env>/monitoring/*`.
    */
   readonly monitoringSecretsRole?: IamRole;
@@ -281,7 +282,7 @@ export class InfrastructureStack extends TerraformStack {
       }),
     );
     const snsTopics = Object.values(env.monitoring.receivers).flatMap((receiver) =>
-      receiver.type !== "sns"
+      !receiver || !(receiver.type === "sns" || (receiver.type === "email" && !receiver.smtp))
         ? []
         : receiver.topicArn
           ? [{ topicArn: receiver.topicArn }]
@@ -322,7 +323,7 @@ export class InfrastructureStack extends TerraformStack {
       );
     }
     this.appSecretsRoles = appSecretsRoles;
-    if (Object.values(env.monitoring.receivers).some((r) => r.type === "webhook")) {
+    if (Object.values(env.monitoring.receivers).some((r) => r && alertReceiverSecret(r))) {
       this.monitoringSecretsRole = this.cluster.addServiceAccountRole(
         "monitoring",
         RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
