@@ -19,21 +19,10 @@ import {
 import { ExternalSecretsOperator } from "../../constructs/external-secrets-operator";
 import { resources, synth, testStack } from "../helpers";
 import { helmRunner, manifestObjects } from "../support/helm";
+import { ALARM_TOPIC, ALERTMANAGER_ROLE, PROD_RECEIVERS } from "../support/alert-receivers";
 
-const ROLE = "arn:aws:iam::123456789012:role/alertmanager";
-const TOPIC = "arn:aws:sns:eu-west-1:123456789012:prod-alarms";
-
-/** The receivers of the prod example, as the workloads stack passes them. */
-export const PROD_RECEIVERS: AlertReceivers = {
-  critical: { type: "pagerduty", secret: { name: "prod/monitoring/pagerduty", key: "routingKey" } },
-  warning: {
-    type: "slack",
-    channel: "#alerts-prod",
-    secret: { name: "prod/monitoring/slack", key: "webhookUrl" },
-  },
-  info: { type: "email", topicArn: TOPIC, roleArn: ROLE },
-  watchdog: { type: "webhook", secret: { name: "prod/monitoring/heartbeat", key: "url" } },
-};
+const ROLE = ALERTMANAGER_ROLE;
+const TOPIC = ALARM_TOPIC;
 
 function render(receivers: AlertReceivers, extra: Partial<MonitoringProps> = {}) {
   const stack = testStack();
