@@ -87,7 +87,16 @@ export {
   type IDistributionMetrics,
   type DatabaseAlarmOptions,
   type DistributionAlarmOptions,
+  ALARM_SEVERITIES,
 } from "./alarms";
+export {
+  AlarmForwarder,
+  validateAlarmForwarderProps,
+  ALARM_FORWARDER_CODE_DIRECTORY,
+  type AlarmForwarderProps,
+  type AlarmForwarderTarget,
+  type AlarmForwarderTopic,
+} from "./alarm-forwarder";
 export {
   LoadBalancerController,
   validateLoadBalancerControllerProps,

@@ -6,6 +6,8 @@ import { ContainerRegistry } from "../constructs/container-registry";
 import { Database } from "../constructs/database";
 import { StaticSite } from "../constructs/static-site";
 import { Alarms } from "../constructs/alarms";
+import { AlarmForwarder } from "../constructs/alarm-forwarder";
+import { CLOUDFRONT_REGION } from "../constructs/private/us-east-1";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
 import { PipelineRunners } from "../constructs/pipeline-runners";
 import { GithubDeployRoles } from "../constructs/github-deploy-roles";
@@ -86,6 +88,11 @@ export class InfrastructureStack extends TerraformStack {
    * secrets named `<env>/monitoring/*`.
    */
   readonly monitoringSecretsRole?: IamRole;
+  /**
+   * The forwarder of the CloudWatch alarms to PagerDuty and Slack, when the critical or warning
+   * receiver is one of them.
+   */
+  readonly alarmForwarder?: AlarmForwarder;
   /**
    * The issued certificate of every app's host, by app name, when the file has a dns section
    * (none for an app with its own `certificateArn`). Used by the workloads stack's Ingresses.
@@ -330,6 +337,30 @@ export class InfrastructureStack extends TerraformStack {
         readerPolicy(monitoringSecretsPrefix(env.name)),
         { name: `${clusterName(env)}-monitoring-secrets` },
       );
+    }
+
+    // CloudWatch alarms on the same incident path as Alertmanager: forwarded to the PagerDuty and
+    // Slack receivers, the keys read from <env>/monitoring/* at run time.
+    const { critical, warning } = env.monitoring.receivers;
+    const forwarded = (r: typeof critical) =>
+      r.type === "pagerduty" || r.type === "slack" ? r : undefined;
+    if (forwarded(critical) || forwarded(warning)) {
+      const usEast1Topic = this.alarms.usEast1Topic;
+      this.alarmForwarder = new AlarmForwarder(this, "alarm-forwarder", {
+        environment: aws,
+        name: env.name,
+        tier: env.tier,
+        topics: [
+          { topicArn: this.alarms.topicArn, region: env.region },
+          ...(usEast1Topic
+            ? [{ topicArn: usEast1Topic.arn, region: CLOUDFRONT_REGION, provider: usEast1 }]
+            : []),
+        ],
+        critical: forwarded(critical),
+        warning: forwarded(warning),
+        severities: this.alarms.severities,
+        secretsKeyArn: this.secretsKey.keyArn,
+      });
     }
 
     if (zones) {
