@@ -1,4 +1,4 @@
-/* global fetch, URL */
+/* global fetch, URL, AbortSignal */
 /**
  * Lambda function (Node.js 22, CommonJS; the runtime loads index.cjs for the handler index.handler) subscribed to the alarm topics: forwards CloudWatch alarm
  * notifications and the RDS storage event messages to the PagerDuty and Slack receivers
@@ -63,6 +63,8 @@ async function postJson(url, body) {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
+    // well within the function's 30 s, so a slow service fails the invocation and SNS retries
+    signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) {
     throw new Error(`POST ${new URL(url).host} answered ${response.status}`);
