@@ -269,6 +269,27 @@ describe("AlarmForwarder validation", () => {
     ]);
   });
 
+  test("fails when there is no topic, a topic is not an SNS topic ARN or a target has an unknown type", () => {
+    expect(
+      validateAlarmForwarderProps({
+        ...props,
+        topics: [],
+        warning: { type: "email" } as never,
+      }).map((p) => `${p.field}: received ${JSON.stringify(p.received)}; expected ${p.expected}`),
+    ).toEqual([
+      "topics: received []; expected at least one alarm topic",
+      'warning.type: received "email"; expected "pagerduty" or "slack"',
+      "warning.secret: received undefined; expected { name, key? }: a Secrets Manager secret and, for a JSON secret, its key",
+    ]);
+    expect(
+      validateAlarmForwarderProps({
+        ...props,
+        topics: [{ topicArn: "prod-alarms", region: "eu-west-1" }],
+        critical: { type: "pagerduty", secret: { name: "prod/monitoring/pagerduty" } },
+      }).map((p) => p.field),
+    ).toEqual(["topics.0.topicArn"]);
+  });
+
   test("valid props synthesize", () => {
     const stack = testStack();
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
