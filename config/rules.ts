@@ -16,6 +16,12 @@ import {
 } from "../constructs/blue-green-release";
 import { validateStaticSiteProps } from "../constructs/static-site";
 import { validateAlarmsProps } from "../constructs/alarms";
+import {
+  alertReceiverSecret,
+  validateMonitoringProps,
+  type MonitoringProps,
+  type ReceiverSecrets,
+} from "../constructs/monitoring";
 import { validateExternalSecretsOperatorProps } from "../constructs/external-secrets-operator";
 import { isSupportedKubernetesVersion } from "../constructs/kubernetes-versions";
 import {
@@ -150,6 +156,7 @@ export function crossFieldProblems(
       problems.push({ ...p, field: p.field === "name" ? p.field : `alerts.${p.field}` });
     }
   }
+  if (env.monitoring) problems.push(...monitoringProblems(env.monitoring));
   // with a wrong name every secret would be reported against it: the name's problem is enough
   if (env.name === fileStem) problems.push(...secretsProblems(env));
   if (env.dns && env.name && env.region) {
@@ -210,8 +217,35 @@ export function crossFieldProblems(
 }
 
 /**
+ * The monitoring section as the Monitoring construct checks it (receivers, retention, storage).
+ * The stack fills in what the file leaves out (the alarm topic, the receivers' SecretStore), so
+ * placeholders stand in for them here; where each secret is, is checked with the other secrets.
+ */
+function monitoringProblems(monitoring: EnvironmentConfig["monitoring"]): Problem[] {
+  const alarmTopic = "arn:aws:sns:eu-west-1:123456789012:alarms";
+  const receivers = Object.fromEntries(
+    Object.entries(monitoring.receivers).map(([name, r]) => [
+      name,
+      (r?.type === "sns" || (r?.type === "email" && !r.smtp)) && r.topicArn === undefined
+        ? { ...r, topicArn: alarmTopic }
+        : r,
+    ]),
+  ) as unknown as MonitoringProps["receivers"];
+  const problems = validateMonitoringProps({
+    receivers,
+    region: "eu-west-1",
+    receiverSecrets: { roleArn: "", operator: {} as ReceiverSecrets["operator"] },
+    retentionDays: monitoring.retentionDays,
+    storageGb: monitoring.storageGb,
+  });
+  return problems
+    .filter((p) => !/\.(secret|smtp\.password)(\.|$)/.test(p.field))
+    .map((p) => ({ ...p, field: `monitoring.${p.field}` }));
+}
+
+/**
  * Secrets from Secrets Manager (README, Configuration and secrets): each app's under
- * `<env>/<app>/`, each webhook receiver's under `<env>/monitoring/` (the only names their roles
+ * `<env>/<app>/`, each alert receiver's under `<env>/monitoring/` (the only names their roles
  * read), and, when anything uses them, External Secrets Operator tested on the cluster's minor.
  */
 function secretsProblems(env: Partial<EnvironmentConfig>): Problem[] {
@@ -227,12 +261,13 @@ function secretsProblems(env: Partial<EnvironmentConfig>): Problem[] {
   }
   const prefix = monitoringSecretsPrefix(env.name);
   for (const [severity, receiver] of Object.entries(env.monitoring?.receivers ?? {})) {
-    if (receiver.type !== "webhook") continue;
+    const secret = receiver ? alertReceiverSecret(receiver) : undefined;
+    if (!receiver || !secret) continue;
     const p = new ProblemList();
     secretReferenceProblems(
       p,
-      `monitoring.receivers.${severity}.secret`,
-      receiver.secret,
+      `monitoring.receivers.${severity}.${receiver.type === "email" ? "smtp.password" : "secret"}`,
+      secret,
       { prefixes: [prefix] },
       `the monitoring SecretStore's role reads only ${prefix}*`,
     );

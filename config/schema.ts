@@ -146,6 +146,20 @@ const dns = z
   })
   .strict();
 
+// A secret in Secrets Manager (<env>/monitoring/...), and for a JSON secret its key; value rules:
+// Monitoring (validateMonitoringProps) and config/rules.ts
+const receiverSecret = z.object({ name: z.string(), key: z.string().optional() }).strict();
+const webhookReceiver = z.object({ type: z.literal("webhook"), secret: receiverSecret }).strict();
+const heartbeatReceiver = z
+  .object({
+    type: z.literal("webhook", {
+      errorMap: () => ({
+        message: `"webhook" (with secret): a heartbeat URL pinged every minute, which pages when the pings stop`,
+      }),
+    }),
+    secret: receiverSecret,
+  })
+  .strict();
 const receiver = z.discriminatedUnion("type", [
   z
     .object({
@@ -154,12 +168,26 @@ const receiver = z.discriminatedUnion("type", [
       topicArn: z.string().optional(),
     })
     .strict(),
+  webhookReceiver,
+  // the routing key of a PagerDuty Events API v2 integration
+  z.object({ type: z.literal("pagerduty"), secret: receiverSecret }).strict(),
+  // a Slack incoming-webhook URL and the channel
+  z.object({ type: z.literal("slack"), secret: receiverSecret, channel: z.string() }).strict(),
   z
     .object({
-      type: z.literal("webhook"),
-      // the Secrets Manager secret holding the URL (<env>/monitoring/...), and for a JSON secret
-      // its key; value rules: Monitoring (validateMonitoringProps) and config/rules.ts
-      secret: z.object({ name: z.string(), key: z.string().optional() }).strict(),
+      type: z.literal("email"),
+      // default: the environment's alarm topic, whose e-mail subscription is alerts.email (SigV4)
+      topicArn: z.string().optional(),
+      smtp: z
+        .object({
+          to: z.string(),
+          from: z.string(),
+          smarthost: z.string(),
+          username: z.string(),
+          password: receiverSecret,
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
 ]);
@@ -170,6 +198,10 @@ const monitoring = z
       .object({
         critical: receiver.default({ type: "sns" }),
         warning: receiver.default({ type: "sns" }),
+        // default: info alerts go nowhere ("null")
+        info: receiver.optional(),
+        // the dead man's switch: Watchdog posted every minute to a heartbeat URL
+        watchdog: heartbeatReceiver.optional(),
       })
       .strict()
       .default({}),

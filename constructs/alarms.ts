@@ -147,6 +147,18 @@ export const RDS_STORAGE_EVENTS = {
   nearLimit: ["RDS-EVENT-0225"],
 } as const;
 
+/**
+ * Severity of each runbook alarm, by its construct id: what pages (critical) and what is a
+ * warning, for the forwarder to PagerDuty and Slack (`AlarmForwarder`).
+ */
+export const ALARM_SEVERITIES: Readonly<Record<string, "critical" | "warning">> = {
+  "cpu-high": "warning",
+  "free-storage-low": "critical",
+  "freeable-memory-low": "warning",
+  "connections-high": "warning",
+  "5xx-error-rate-high": "critical",
+};
+
 /** Distribution thresholds from the runbook. */
 export const DISTRIBUTION_THRESHOLDS = {
   /** Alarm above this 5xxErrorRate, in percent. */
@@ -207,6 +219,8 @@ export class Alarms extends Construct {
   readonly topicArn: string;
   /** The customer key encrypting the topic. */
   readonly encryptionKey: EncryptionKey;
+  /** Severity of every alarm created so far, by alarm name (see {@link ALARM_SEVERITIES}). */
+  readonly severities: Record<string, "critical" | "warning"> = {};
 
   private readonly name: string;
   private readonly tier: Tier;
@@ -591,6 +605,8 @@ export class Alarms extends Construct {
     topicArn: string,
     config: Omit<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "actionsEnabled">,
   ): CloudwatchMetricAlarm {
+    if (typeof config.alarmName === "string")
+      this.severities[config.alarmName] = ALARM_SEVERITIES[id] ?? "critical";
     return new CloudwatchMetricAlarm(scope, id, {
       ...config,
       actionsEnabled: true,

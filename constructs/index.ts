@@ -88,7 +88,16 @@ export {
   type IDistributionMetrics,
   type DatabaseAlarmOptions,
   type DistributionAlarmOptions,
+  ALARM_SEVERITIES,
 } from "./alarms";
+export {
+  AlarmForwarder,
+  validateAlarmForwarderProps,
+  ALARM_FORWARDER_CODE_DIRECTORY,
+  type AlarmForwarderProps,
+  type AlarmForwarderTarget,
+  type AlarmForwarderTopic,
+} from "./alarm-forwarder";
 export {
   LoadBalancerController,
   validateLoadBalancerControllerProps,
@@ -119,12 +128,19 @@ export {
   ALERTMANAGER_SECRETS_PATH,
   RECEIVER_SECRET_NAME,
   RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+  RECEIVER_NAMES,
+  alertReceiverSecret,
   type MonitoringProps,
   type AlertReceiver,
   type AlertReceivers,
+  type ReceiverName,
   type ReceiverSecrets,
   type SnsAlertReceiver,
   type WebhookAlertReceiver,
+  type PagerDutyAlertReceiver,
+  type SlackAlertReceiver,
+  type EmailAlertReceiver,
+  type SmtpSettings,
 } from "./monitoring";
 export {
   DnsValidatedCertificate,

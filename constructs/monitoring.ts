@@ -25,6 +25,7 @@ import {
 } from "./private/pod-security";
 import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/validation";
 import { suppressPolicy } from "../policy/suppressions";
+import { alertmanagerConfig, RECEIVER_SECRET_NAME } from "./private/alertmanager-config";
 import type { Tier } from "./types";
 import type { ExternalSecretsOperator } from "./external-secrets-operator";
 import { NamespaceSecrets } from "./namespace-secrets";
@@ -49,20 +50,30 @@ const BUSYBOX_TAG = "1.37.0";
 export const ALERTMANAGER_SERVICE_ACCOUNT_NAME = "alertmanager";
 
 /**
- * The service account of the monitoring namespace's SecretStore, which syncs the webhook
- * receivers' URLs from Secrets Manager. Its IRSA role (trust subject
+ * The service account of the monitoring namespace's SecretStore, which syncs the
+ * receivers' keys and URLs from Secrets Manager. Its IRSA role (trust subject
  * `system:serviceaccount:<namespace>:alertmanager-secrets`) reads only `<env>/monitoring/*`.
  */
 export const RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME = "alertmanager-secrets";
 
 /**
- * The Kubernetes Secret holding the webhook receivers' URLs (key: the severity). Alertmanager
+ * The Kubernetes Secret holding the receivers' keys and URLs (key: the receiver's name). Alertmanager
  * mounts it at `/etc/alertmanager/secrets/alertmanager-receivers/` (alertmanagerSpec.secrets).
  */
-export const RECEIVER_SECRET_NAME = "alertmanager-receivers";
+export { RECEIVER_SECRET_NAME, ALERTMANAGER_SECRETS_PATH } from "./private/alertmanager-config";
 
-/** Where Alertmanager sends one severity of alerts: an SNS topic or a webhook. */
-export type AlertReceiver = SnsAlertReceiver | WebhookAlertReceiver;
+/**
+ * Where Alertmanager sends one severity of alerts: PagerDuty, Slack, e-mail, an SNS topic or a
+ * webhook. Every key and URL stays in AWS Secrets Manager: synced into {@link RECEIVER_SECRET_NAME}
+ * (key: the receiver's name) through `receiverSecrets`, mounted, and read by Alertmanager from the
+ * file (`routing_key_file`, `api_url_file`, `auth_password_file`, `url_file`).
+ */
+export type AlertReceiver =
+  | PagerDutyAlertReceiver
+  | SlackAlertReceiver
+  | EmailAlertReceiver
+  | SnsAlertReceiver
+  | WebhookAlertReceiver;
 
 /** Alerts published to an SNS topic. */
 export interface SnsAlertReceiver {
@@ -76,17 +87,65 @@ export interface SnsAlertReceiver {
 
 /**
  * Alerts posted to a webhook (Alertmanager's webhook payload) whose URL is a secret in AWS
- * Secrets Manager: synced into {@link RECEIVER_SECRET_NAME} through `receiverSecrets`, read by
- * Alertmanager from the mounted file (`url_file`), never written into the configuration.
+ * Secrets Manager, read from the mounted file (`url_file`, Alertmanager 0.26 or later; the chart
+ * runs v0.28.1).
  */
 export interface WebhookAlertReceiver {
   /** Post to a webhook. */
   readonly type: "webhook";
-  /** The Secrets Manager secret holding the URL (e.g. `prod/monitoring/pagerduty`), and for a JSON secret its key. */
+  /** The Secrets Manager secret holding the URL (e.g. `prod/monitoring/heartbeat`), and for a JSON secret its key. */
   readonly secret: SecretReference;
 }
 
-/** How the webhook receivers' Secret is synced from Secrets Manager (External Secrets Operator). */
+/** Alerts sent to PagerDuty's Events API v2 (`routing_key_file`, Alertmanager 0.25 or later). */
+export interface PagerDutyAlertReceiver {
+  /** Trigger (and resolve) PagerDuty incidents. */
+  readonly type: "pagerduty";
+  /** The Secrets Manager secret holding the integration's routing key (e.g. `prod/monitoring/pagerduty`), and for a JSON secret its key. */
+  readonly secret: SecretReference;
+}
+
+/** Alerts posted to a Slack incoming webhook (`api_url_file`). */
+export interface SlackAlertReceiver {
+  /** Post to Slack. */
+  readonly type: "slack";
+  /** The Secrets Manager secret holding the incoming-webhook URL (e.g. `prod/monitoring/slack`), and for a JSON secret its key. */
+  readonly secret: SecretReference;
+  /** The channel posted to, such as `#alerts-prod`. */
+  readonly channel: string;
+}
+
+/** Alerts by e-mail through an SMTP relay that needs a password (`auth_password_file`). */
+export interface SmtpSettings {
+  /** Recipient address. */
+  readonly to: string;
+  /** Sender address. */
+  readonly from: string;
+  /** The relay, `host:port` (STARTTLS is required), such as `email-smtp.eu-west-1.amazonaws.com:587`. */
+  readonly smarthost: string;
+  /** SMTP user name. */
+  readonly username: string;
+  /** The Secrets Manager secret holding the SMTP password, and for a JSON secret its key. */
+  readonly password: SecretReference;
+}
+
+/**
+ * Alerts by e-mail: published to an SNS topic with an e-mail subscription (SigV4 through the IRSA
+ * role: no SMTP password anywhere), or, with `smtp`, sent through an SMTP relay whose password is
+ * read from the mounted file.
+ */
+export interface EmailAlertReceiver {
+  /** Send e-mail. */
+  readonly type: "email";
+  /** ARN of the SNS topic whose e-mail subscription delivers the alerts (e.g. the environment's alarm topic). @default none: `smtp` is required */
+  readonly topicArn?: string;
+  /** IRSA role Alertmanager's service account assumes to publish to `topicArn`. @default no annotation */
+  readonly roleArn?: string;
+  /** Send through an SMTP relay instead of SNS. @default none: `topicArn` is required */
+  readonly smtp?: SmtpSettings;
+}
+
+/** How the receivers' Secret is synced from Secrets Manager (External Secrets Operator). */
 export interface ReceiverSecrets {
   /** ARN of the IRSA role of the SecretStore's service account ({@link RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME}). */
   readonly roleArn: string;
@@ -94,33 +153,51 @@ export interface ReceiverSecrets {
   readonly operator: Pick<ExternalSecretsOperator, "release" | "apiVersion">;
   /** What the role may read: each receiver's secret must be inside it. @default not checked */
   readonly readable?: SecretsScope;
-  /** How often the URLs are read again. @default "1h" */
+  /** How often the keys and URLs are read again. @default "1h" */
   readonly refreshInterval?: string;
 }
 
-/** The receivers alerts are routed to, by their `severity` label. */
+/** The receivers alerts are routed to, by their `severity` label, and the dead man's switch. */
 export interface AlertReceivers {
   /** Receives `severity="critical"` alerts (page). */
   readonly critical: AlertReceiver;
   /** Receives `severity="warning"` alerts, and alerts without a known severity. */
   readonly warning: AlertReceiver;
+  /** Receives `severity="info"` alerts. @default none: info alerts go to the "null" receiver */
+  readonly info?: AlertReceiver;
+  /**
+   * Dead man's switch: the always-firing `Watchdog` alert posted every minute to a heartbeat URL
+   * (a service that pages when the pings stop, i.e. when Prometheus or Alertmanager is down).
+   * @default none: Watchdog goes to the "null" receiver
+   */
+  readonly watchdog?: WebhookAlertReceiver;
 }
 
-const SEVERITIES = ["critical", "warning"] as const;
-type Severity = (typeof SEVERITIES)[number];
+/** The receiver names of the configuration, also the keys of {@link RECEIVER_SECRET_NAME}. */
+export const RECEIVER_NAMES = ["critical", "warning", "info", "watchdog"] as const;
+/** A receiver's name. */
+export type ReceiverName = (typeof RECEIVER_NAMES)[number];
 
-/** Where the Prometheus Operator mounts each Secret of `alertmanagerSpec.secrets`. */
-export const ALERTMANAGER_SECRETS_PATH = "/etc/alertmanager/secrets";
+/** The Secrets Manager secret a receiver reads (key, URL or SMTP password), if any. */
+export function alertReceiverSecret(receiver: {
+  readonly type: string;
+  readonly secret?: SecretReference;
+  readonly smtp?: { readonly password: SecretReference };
+}): SecretReference | undefined {
+  return receiver.type === "email" ? receiver.smtp?.password : receiver.secret;
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Props of {@link Monitoring}. */
 export interface MonitoringProps {
-  /** Receivers of critical and warning alerts. */
+  /** Receivers of critical, warning and info alerts, and the Watchdog heartbeat. */
   readonly receivers: AlertReceivers;
   /**
-   * Required with a webhook receiver: the role and operator that sync the receivers' URLs from
-   * Secrets Manager into a Secret Alertmanager mounts. @default none (sns receivers only)
+   * Required with a PagerDuty, Slack, webhook or SMTP e-mail receiver: the role and operator that
+   * sync the receivers' keys and URLs from Secrets Manager into a Secret Alertmanager mounts.
+   * @default none (SNS and SNS e-mail receivers only)
    */
   readonly receiverSecrets?: ReceiverSecrets;
   /** AWS region of the cluster (SigV4 region for SNS topics given as unresolved references). */
@@ -171,24 +248,35 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
   if (typeof receivers !== "object" || receivers === null) {
     p.check(false, "receivers", receivers, "an object with a critical and a warning receiver");
   } else {
-    for (const severity of SEVERITIES) {
-      checkReceiver(p, `receivers.${severity}`, receivers[severity], props.receiverSecrets);
+    for (const name of RECEIVER_NAMES) {
+      if (name === "info" || name === "watchdog") {
+        if (receivers[name] === undefined || receivers[name] === null) continue;
+      }
+      if (name === "watchdog" && (receivers.watchdog as { type?: unknown }).type !== "webhook") {
+        p.check(
+          false,
+          "receivers.watchdog.type",
+          (receivers.watchdog as { type?: unknown }).type,
+          `"webhook" (with secret): a heartbeat URL pinged every minute, which pages when the pings stop`,
+        );
+        continue;
+      }
+      checkReceiver(p, `receivers.${name}`, receivers[name], props.receiverSecrets);
     }
-    const roles = SEVERITIES.map((s) => receivers[s]).map((r) =>
-      r?.type === "sns" ? r.roleArn : undefined,
-    );
-    if (
-      roles[0] !== undefined &&
-      roles[1] !== undefined &&
-      !isToken(roles[0]) &&
-      !isToken(roles[1])
-    ) {
-      p.check(
-        roles[0] === roles[1],
-        "receivers.warning.roleArn",
-        roles[1],
-        `the same role as receivers.critical.roleArn (${roles[0]}): Alertmanager has one service account`,
-      );
+    // One service account: every receiver publishing to SNS must name the same role.
+    let first: { name: string; role: string } | undefined;
+    for (const name of RECEIVER_NAMES) {
+      const r = receivers[name] as Record<string, unknown> | undefined;
+      const role = r?.type === "sns" || r?.type === "email" ? r.roleArn : undefined;
+      if (typeof role !== "string" || isToken(role)) continue;
+      if (!first) first = { name, role };
+      else
+        p.check(
+          role === first.role,
+          `receivers.${name}.roleArn`,
+          role,
+          `the same role as receivers.${first.name}.roleArn (${first.role}): Alertmanager has one service account`,
+        );
     }
   }
   checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
@@ -288,6 +376,11 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
   return [...p.problems];
 }
 
+const RECEIVER_TYPES_EXPECTED = `"pagerduty" (with secret), "slack" (with secret and channel), "email" (with topicArn or smtp), "sns" (with topicArn) or "webhook" (with secret)`;
+const SLACK_CHANNEL = /^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/;
+const EMAIL_ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+const SMARTHOST = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
 function checkReceiver(
   p: ProblemList,
   field: string,
@@ -295,45 +388,87 @@ function checkReceiver(
   secrets: ReceiverSecrets | undefined,
 ): void {
   const r = receiver as Record<string, unknown> | undefined;
-  if (r?.type === "webhook") {
+  const type = typeof r === "object" && r !== null ? r.type : r;
+  if (!["pagerduty", "slack", "email", "sns", "webhook"].includes(type as string)) {
+    p.check(false, `${field}.type`, type, RECEIVER_TYPES_EXPECTED);
+    return;
+  }
+  const rec = r as Record<string, unknown>;
+  if (type === "slack") {
+    p.checkValue(
+      rec.channel,
+      (v) => typeof v === "string" && SLACK_CHANNEL.test(v),
+      `${field}.channel`,
+      "a Slack channel such as #alerts-prod (lowercase letters, digits, '-', '_' and '.')",
+    );
+  }
+  if (type === "email") {
+    const smtp = rec.smtp as Partial<SmtpSettings> | undefined;
+    p.check(
+      rec.topicArn === undefined || smtp === undefined,
+      `${field}.smtp`,
+      smtp,
+      "no smtp settings with a topicArn: e-mail goes either through an SNS topic's e-mail subscription (SigV4, no password) or through an SMTP relay",
+    );
+    if (smtp !== undefined) {
+      for (const key of ["to", "from"] as const) {
+        p.checkValue(
+          smtp[key],
+          (v) => typeof v === "string" && EMAIL_ADDRESS.test(v),
+          `${field}.smtp.${key}`,
+          "an e-mail address such as oncall@example.com",
+        );
+      }
+      p.checkValue(
+        smtp.smarthost,
+        (v) => typeof v === "string" && SMARTHOST.test(v),
+        `${field}.smtp.smarthost`,
+        "host:port of an SMTP relay with STARTTLS, such as email-smtp.eu-west-1.amazonaws.com:587",
+      );
+      p.checkValue(
+        smtp.username,
+        (v) => typeof v === "string" && v.length > 0,
+        `${field}.smtp.username`,
+        "the SMTP user name",
+      );
+    }
+  }
+  const secret = alertReceiverSecret(rec as { type: string });
+  const secretField = type === "email" ? `${field}.smtp.password` : `${field}.secret`;
+  if (type === "email" && rec.smtp === undefined) {
+    // published to SNS
+  } else if (type !== "sns") {
     // Without a synced Secret the Prometheus Operator never starts Alertmanager, while the
     // Helm release still reports success.
     p.check(
       secrets !== undefined,
       "receiverSecrets",
       secrets,
-      `the role and External Secrets Operator that sync the webhook URL of ${field} from Secrets Manager into Secret "${RECEIVER_SECRET_NAME}" (Alertmanager does not start without it)`,
+      `the role and External Secrets Operator that sync the secret of ${field} from Secrets Manager into Secret "${RECEIVER_SECRET_NAME}" (Alertmanager does not start without it)`,
     );
     secretReferenceProblems(
       p,
-      `${field}.secret`,
-      r.secret as SecretReference,
+      secretField,
+      secret as SecretReference,
       secrets?.readable,
       "the monitoring SecretStore's role reads nothing else",
-    );
-    return;
-  }
-  if (typeof r !== "object" || r === null || r.type !== "sns") {
-    p.check(
-      false,
-      `${field}.type`,
-      typeof r === "object" && r !== null ? r.type : r,
-      `"sns" (with topicArn) or "webhook" (with secret)`,
     );
     return;
   }
   checkPattern(
     p,
     `${field}.topicArn`,
-    r.topicArn,
+    rec.topicArn,
     SNS_TOPIC_ARN,
-    "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts",
+    type === "email"
+      ? "the ARN of an SNS topic with an e-mail subscription such as arn:aws:sns:eu-west-1:123456789012:alerts, or smtp settings"
+      : "an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts",
   );
-  if (r.roleArn !== undefined) {
+  if (rec.roleArn !== undefined) {
     checkPattern(
       p,
       `${field}.roleArn`,
-      r.roleArn,
+      rec.roleArn,
       IAM_ROLE_ARN,
       "an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager",
     );
@@ -343,8 +478,9 @@ function checkReceiver(
 /**
  * In-cluster monitoring: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager,
  * Grafana, kube-state-metrics, node-exporter) in its own namespace, with the runbook's alert rules,
- * Alertmanager routing critical and warning alerts to their receivers (SNS, published through
- * IRSA, or a webhook whose URL is synced from Secrets Manager by {@link NamespaceSecrets}), and
+ * Alertmanager routing critical, warning and info alerts to their receivers (PagerDuty, Slack,
+ * e-mail, SNS or a webhook; keys and URLs synced from Secrets Manager by {@link NamespaceSecrets}
+ * and read from files) with the chart's inhibition rules and an optional dead man's switch, and
  * Grafana reachable only inside the cluster.
  */
 export class Monitoring extends Construct {
@@ -360,12 +496,14 @@ export class Monitoring extends Construct {
   readonly chartVersion: string;
   /** Alertmanager's service account name (annotated with the SNS receiver's role). */
   readonly alertmanagerServiceAccountName: string;
-  /** The webhook receivers' Secret, synced from Secrets Manager (absent without a webhook receiver). */
+  /** The receivers' Secret, synced from Secrets Manager (absent when no receiver reads a secret). */
   readonly receiverSecrets?: NamespaceSecrets;
   /** Grafana's ClusterIP Service (reach it with `kubectl port-forward`). */
   readonly grafanaServiceName: string;
   /** Secret holding Grafana's admin login (`admin-user`, `admin-password`). */
   readonly grafanaAdminSecretName: string;
+  /** The Alertmanager configuration (`alertmanager.config`): routes, inhibition rules, receivers. */
+  readonly alertmanagerConfig: ReturnType<typeof alertmanagerConfig>;
   /** The runbook alert rule groups deployed as a PrometheusRule. */
   readonly alertRuleGroups: readonly RuleGroup[];
   /** The encrypted StorageClass created for Prometheus (absent when `storageClassName` is given). */
@@ -437,31 +575,38 @@ export class Monitoring extends Construct {
     );
 
     const receivers = props.receivers;
-    const snsRole = SEVERITIES.map((s) => receivers[s])
-      .map((r) => (r.type === "sns" ? r.roleArn : undefined))
+    const snsRole = RECEIVER_NAMES.map(
+      (name) => receivers[name] as Record<string, unknown> | undefined,
+    )
+      .map((r) =>
+        r?.type === "sns" || r?.type === "email" ? (r.roleArn as string | undefined) : undefined,
+      )
       .find((role) => role !== undefined);
 
-    // Webhook URLs: synced from Secrets Manager into one Secret (key: the severity), mounted by
-    // Alertmanager and read as url_file, so no URL is in the values, the state or the config.
-    const webhooks = Object.fromEntries(
-      SEVERITIES.flatMap((s) => {
-        const r = receivers[s];
-        return r.type === "webhook" ? [[s, r.secret]] : [];
+    // Keys and URLs: synced from Secrets Manager into one Secret (key: the receiver's name),
+    // mounted by Alertmanager and read from the file, so none is in the values, the state or the
+    // configuration.
+    const receiverSecrets = Object.fromEntries(
+      RECEIVER_NAMES.flatMap((name) => {
+        const r = receivers[name];
+        const secret = r ? alertReceiverSecret(r) : undefined;
+        return secret ? [[name, secret]] : [];
       }),
     );
-    if (props.receiverSecrets && Object.keys(webhooks).length > 0) {
+    if (props.receiverSecrets && Object.keys(receiverSecrets).length > 0) {
       this.receiverSecrets = new NamespaceSecrets(this, "receiver-secrets", {
         namespace: this.namespace,
         serviceAccountName: RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
         roleArn: props.receiverSecrets.roleArn,
         region: props.region,
-        secrets: { [RECEIVER_SECRET_NAME]: webhooks },
+        secrets: { [RECEIVER_SECRET_NAME]: receiverSecrets },
         readable: props.receiverSecrets.readable,
         refreshInterval: props.receiverSecrets.refreshInterval,
         operator: props.receiverSecrets.operator,
         dependsOn: [this.namespaceResource],
       });
     }
+    this.alertmanagerConfig = alertmanagerConfig(receivers, props.region);
 
     const prometheusReplicas = production ? 2 : 1;
     const alertmanagerReplicas = production ? 2 : 1;
@@ -529,30 +674,8 @@ export class Monitoring extends Construct {
           podDisruptionBudget: { enabled: alertmanagerReplicas > 1, minAvailable: 1 },
           ingress: { enabled: false },
           service: { type: "ClusterIP" },
-          config: {
-            route: {
-              receiver: "warning",
-              group_by: ["alertname", "namespace"],
-              group_wait: "30s",
-              group_interval: "5m",
-              repeat_interval: "12h",
-              routes: [
-                { receiver: "null", matchers: ['alertname = "Watchdog"'] },
-                { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
-                { receiver: "null", matchers: ['severity =~ "info|none"'] },
-                {
-                  receiver: "critical",
-                  matchers: ['severity = "critical"'],
-                  repeat_interval: "1h",
-                },
-                { receiver: "warning", matchers: ['severity = "warning"'] },
-              ],
-            },
-            receivers: [
-              { name: "null" },
-              ...SEVERITIES.map((s) => receiverConfig(s, receivers[s], props.region)),
-            ],
-          },
+          // the whole configuration, the chart's inhibition rules included (Helm replaces lists)
+          config: this.alertmanagerConfig,
           alertmanagerSpec: {
             replicas: alertmanagerReplicas,
             // mounted at /etc/alertmanager/secrets/<name>/ (Prometheus Operator AlertmanagerSpec.secrets)
@@ -647,34 +770,6 @@ function volumeSizeCheck(path: string, namespace: string, volumes: string, stora
       `To grow them: patch each PVC to ${size} (kubectl -n ${namespace} get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n ${namespace} patch pvc <name> -p '{"spec":{"resources":{"requests":{"storage":"${size}"}}}}'),`,
       `wait until each reports capacity ${size}, delete the StatefulSet but not its pods (kubectl -n ${namespace} delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.`,
     ].join(" "),
-  };
-}
-
-/** The Alertmanager receiver named after its severity. */
-function receiverConfig(name: Severity, receiver: AlertReceiver, region: string): object {
-  if (receiver.type === "webhook") {
-    return {
-      name,
-      webhook_configs: [
-        {
-          url_file: `${ALERTMANAGER_SECRETS_PATH}/${RECEIVER_SECRET_NAME}/${name}`,
-          send_resolved: true,
-        },
-      ],
-    };
-  }
-  const arnRegion = isToken(receiver.topicArn)
-    ? undefined
-    : SNS_TOPIC_ARN.exec(receiver.topicArn)?.[2];
-  return {
-    name,
-    sns_configs: [
-      {
-        topic_arn: receiver.topicArn,
-        sigv4: { region: arnRegion ?? region },
-        send_resolved: true,
-      },
-    ],
   };
 }
 

@@ -6,6 +6,8 @@ import { ContainerRegistry } from "../constructs/container-registry";
 import { Database } from "../constructs/database";
 import { StaticSite } from "../constructs/static-site";
 import { Alarms } from "../constructs/alarms";
+import { AlarmForwarder } from "../constructs/alarm-forwarder";
+import { CLOUDFRONT_REGION } from "../constructs/private/us-east-1";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
 import { PipelineRunners } from "../constructs/pipeline-runners";
 import { GithubDeployRoles } from "../constructs/github-deploy-roles";
@@ -15,6 +17,7 @@ import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-bal
 import {
   ALERTMANAGER_SERVICE_ACCOUNT_NAME,
   RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
+  alertReceiverSecret,
 } from "../constructs/monitoring";
 import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT } from "../constructs/cluster-autoscaler";
 import {
@@ -99,10 +102,15 @@ export class InfrastructureStack extends TerraformStack {
   readonly appSecretsRoles: Readonly<Record<string, IamRole>> = {};
   /**
    * IRSA role of the monitoring namespace's SecretStore (service account
-   * `monitoring/alertmanager-secrets`), when an alert receiver is a webhook: it reads only the
+   * `monitoring/alertmanager-secrets`), when an alert receiver reads a key or URL: it reads only the
    * secrets named `<env>/monitoring/*`.
    */
   readonly monitoringSecretsRole?: IamRole;
+  /**
+   * The forwarder of the CloudWatch alarms to PagerDuty and Slack, when the critical or warning
+   * receiver is one of them.
+   */
+  readonly alarmForwarder?: AlarmForwarder;
   /**
    * The issued certificate of every app's host, by app name, when the file has a dns section
    * (none for an app with its own `certificateArn`). Used by the workloads stack's Ingresses.
@@ -365,7 +373,7 @@ export class InfrastructureStack extends TerraformStack {
       }),
     );
     const snsTopics = Object.values(env.monitoring.receivers).flatMap((receiver) =>
-      receiver.type !== "sns"
+      !receiver || !(receiver.type === "sns" || (receiver.type === "email" && !receiver.smtp))
         ? []
         : receiver.topicArn
           ? [{ topicArn: receiver.topicArn }]
@@ -406,13 +414,37 @@ export class InfrastructureStack extends TerraformStack {
       );
     }
     this.appSecretsRoles = appSecretsRoles;
-    if (Object.values(env.monitoring.receivers).some((r) => r.type === "webhook")) {
+    if (Object.values(env.monitoring.receivers).some((r) => r && alertReceiverSecret(r))) {
       this.monitoringSecretsRole = this.cluster.addServiceAccountRole(
         "monitoring",
         RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
         readerPolicy(monitoringSecretsPrefix(env.name)),
         { name: `${clusterName(env)}-monitoring-secrets` },
       );
+    }
+
+    // CloudWatch alarms on the same incident path as Alertmanager: forwarded to the PagerDuty and
+    // Slack receivers, the keys read from <env>/monitoring/* at run time.
+    const { critical, warning } = env.monitoring.receivers;
+    const forwarded = (r: typeof critical) =>
+      r.type === "pagerduty" || r.type === "slack" ? r : undefined;
+    if (forwarded(critical) || forwarded(warning)) {
+      const usEast1Topic = this.alarms.usEast1Topic;
+      this.alarmForwarder = new AlarmForwarder(this, "alarm-forwarder", {
+        environment: aws,
+        name: env.name,
+        tier: env.tier,
+        topics: [
+          { topicArn: this.alarms.topicArn, region: env.region },
+          ...(usEast1Topic
+            ? [{ topicArn: usEast1Topic.arn, region: CLOUDFRONT_REGION, provider: usEast1 }]
+            : []),
+        ],
+        critical: forwarded(critical),
+        warning: forwarded(warning),
+        severities: this.alarms.severities,
+        secretsKeyArn: this.secretsKey.keyArn,
+      });
     }
 
     if (zones) {

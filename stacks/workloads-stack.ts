@@ -8,7 +8,7 @@ import { ClusterAutoscaler } from "../constructs/cluster-autoscaler";
 import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
-import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import { alertReceiverSecret, Monitoring, type AlertReceiver } from "../constructs/monitoring";
 import { LogCollector } from "../constructs/log-collector";
 import { LogStoreBootstrap } from "../constructs/log-store-bootstrap";
 import { logStoreRoleArns } from "../config/rules";
@@ -22,7 +22,6 @@ import {
   appSecretsServiceAccountName,
   monitoringSecretsPrefix,
 } from "../constructs/private/secrets";
-import type { EnvironmentConfig } from "../config/schema";
 import { externalDnsOwnerId } from "../config/rules";
 import type { InfrastructureStack } from "./infrastructure-stack";
 import { kubernetesProviders } from "./kubernetes-providers";
@@ -67,7 +66,7 @@ export class WorkloadsStack extends TerraformStack {
   readonly externalDns?: ExternalDns;
   /**
    * External Secrets Operator, when something syncs secrets from Secrets Manager (an app with
-   * secrets, a webhook alert receiver): otherwise no controller with cluster-wide Secret rights runs.
+   * secrets, an alert receiver with a key or URL): otherwise no controller with cluster-wide Secret rights runs.
    */
   readonly externalSecrets?: ExternalSecretsOperator;
   /**
@@ -101,32 +100,35 @@ export class WorkloadsStack extends TerraformStack {
     });
     // Installed only when something syncs secrets: the controller reads and writes Secrets in
     // every namespace, and its CRDs go with its release when the last user is removed.
-    const receivers = Object.values(env.monitoring.receivers);
+    const receivers = Object.values(env.monitoring.receivers).filter((r) => r !== undefined);
     const secretsUsed =
       Object.values(env.apps).some((app) => Object.keys(app.secrets).length > 0 || app.database) ||
-      receivers.some((r) => r.type === "webhook");
+      receivers.some((r) => alertReceiverSecret(r) !== undefined);
     if (secretsUsed) {
       this.externalSecrets = new ExternalSecretsOperator(this, "external-secrets", {
         kubernetesVersion: env.cluster.kubernetesVersion,
         tier: env.tier,
       });
     }
-    const receiver = (
-      r: EnvironmentConfig["monitoring"]["receivers"]["critical"],
-    ): AlertReceiver =>
-      r.type === "webhook"
-        ? { type: "webhook", secret: r.secret }
-        : {
-            type: "sns",
+    // SNS and SNS e-mail receivers default to the alarm topic (whose e-mail subscription is
+    // alerts.email) and publish with Alertmanager's IRSA role.
+    const receiver = (r: (typeof receivers)[number]): AlertReceiver =>
+      r.type === "sns" || (r.type === "email" && !r.smtp)
+        ? {
+            type: r.type,
             topicArn: r.topicArn ?? infrastructure.alarms.topicArn,
             roleArn: infrastructure.alertmanagerRole?.arn,
-          };
+          }
+        : r;
+    const { critical, warning, info, watchdog } = env.monitoring.receivers;
     this.monitoring = new Monitoring(this, "monitoring", {
       region: env.region,
       tier: env.tier,
       receivers: {
-        critical: receiver(env.monitoring.receivers.critical),
-        warning: receiver(env.monitoring.receivers.warning),
+        critical: receiver(critical),
+        warning: receiver(warning),
+        info: info && receiver(info),
+        watchdog,
       },
       receiverSecrets:
         this.externalSecrets && infrastructure.monitoringSecretsRole

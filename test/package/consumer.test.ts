@@ -110,6 +110,7 @@ test("the tarball holds the compiled package and nothing else: no sources, tests
   expect(files).toContain("dist/constructs/index.js.map");
   expect(files).toContain("dist/constructs/post-renderers/colour-labels.cjs");
   expect(files).toContain("dist/constructs/functions/directory-index.js");
+  expect(files).toContain("dist/constructs/functions/alarm-forwarder/index.cjs");
   for (const file of [
     "Chart.yaml",
     "values.yaml",

@@ -464,10 +464,19 @@ describe.each(environments.map((e) => e.config))("$name-infrastructure offline",
     for (const c of ofType("aws_cloudwatch_metric_alarm")) {
       expect(c.change.after_unknown).toMatchObject({ alarm_actions: true, ok_actions: true });
     }
-    expect(ofType("aws_sns_topic_subscription").map((c) => after(c).endpoint)).toEqual([
+    const subscriptions = ofType("aws_sns_topic_subscription").map(after);
+    expect(subscriptions.filter((s) => s.protocol === "email").map((s) => s.endpoint)).toEqual([
       env.alerts.email,
       env.alerts.email,
     ]);
+    // with a PagerDuty or Slack receiver (prod) the alarm forwarder, its code packaged at
+    // synthesis, is subscribed to both topics
+    const { critical, warning } = env.monitoring.receivers;
+    const forwarded = [critical, warning].some((r) => r.type === "pagerduty" || r.type === "slack");
+    expect(subscriptions.filter((s) => s.protocol === "lambda")).toHaveLength(forwarded ? 2 : 0);
+    expect(ofType("aws_lambda_function").map((c) => after(c).runtime)).toEqual(
+      forwarded ? ["nodejs22.x"] : [],
+    );
   });
 
   test("RDS storage events reach the alarm topic: at the autoscaling ceiling and at 80% of it", () => {

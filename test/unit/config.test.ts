@@ -498,11 +498,98 @@ describe("environment files", () => {
     ).toEqual([
       expect.stringContaining('monitoring.receivers.critical.type: received "pager"; expected'),
     ]);
-    const [loaded] = loadEnvironments(environmentFolder({ prod: rawEnvironment("prod") }));
+    const [loaded] = loadEnvironments(environmentFolder({ staging: rawEnvironment("staging") }));
     expect(loaded.config.monitoring.receivers).toEqual({
       critical: { type: "sns" },
       warning: { type: "sns" },
     });
+  });
+
+  test("the prod example routes critical to PagerDuty, warning to Slack, info to e-mail, Watchdog to a heartbeat", () => {
+    const [loaded] = loadEnvironments(environmentFolder({ prod: rawEnvironment("prod") }));
+    expect(loaded.config.monitoring.receivers).toEqual({
+      critical: {
+        type: "pagerduty",
+        secret: { name: "prod/monitoring/pagerduty", key: "routingKey" },
+      },
+      warning: {
+        type: "slack",
+        channel: "#alerts-prod",
+        secret: { name: "prod/monitoring/slack", key: "webhookUrl" },
+      },
+      info: { type: "email" },
+      watchdog: { type: "webhook", secret: { name: "prod/monitoring/heartbeat", key: "url" } },
+    });
+  });
+
+  test("fails when receivers are malformed: every problem at once, named by field", () => {
+    const lines = problemsFor(
+      (raw) =>
+        (raw.monitoring = {
+          receivers: {
+            critical: { type: "pagerduty", secret: { name: "prod/pagerduty" } },
+            warning: {
+              type: "slack",
+              channel: "Alerts Prod",
+              secret: { name: "prod/monitoring/slack" },
+            },
+            info: {
+              type: "email",
+              smtp: {
+                to: "oncall",
+                from: "alerts@example.com",
+                smarthost: "smtp.example.com",
+                username: "alerts",
+                password: { name: "prod/monitoring/smtp" },
+              },
+            },
+          },
+        }),
+    );
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      "monitoring.receivers.warning.channel: received \"Alerts Prod\"; expected a Slack channel such as #alerts-prod (lowercase letters, digits, '-', '_' and '.')",
+      'monitoring.receivers.info.smtp.to: received "oncall"; expected an e-mail address such as oncall@example.com',
+      'monitoring.receivers.info.smtp.smarthost: received "smtp.example.com"; expected host:port of an SMTP relay with STARTTLS, such as email-smtp.eu-west-1.amazonaws.com:587',
+      'monitoring.receivers.critical.secret.name: received "prod/pagerduty"; expected a name starting with "prod/monitoring/" (the monitoring SecretStore\'s role reads only prod/monitoring/*)',
+    ]);
+  });
+
+  test("fails when the Watchdog receiver is not a heartbeat webhook", () => {
+    const lines = problemsFor(
+      (raw) =>
+        (raw.monitoring = {
+          receivers: {
+            watchdog: { type: "pagerduty", secret: { name: "prod/monitoring/heartbeat" } },
+          },
+        }),
+    );
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
+      'monitoring.receivers.watchdog.type: received "pagerduty"; expected "webhook" (with secret): a heartbeat URL pinged every minute, which pages when the pings stop',
+    ]);
+  });
+
+  test("fails when an e-mail receiver names both an SNS topic and an SMTP relay", () => {
+    const lines = problemsFor(
+      (raw) =>
+        (raw.monitoring = {
+          receivers: {
+            info: {
+              type: "email",
+              topicArn: "arn:aws:sns:eu-west-1:123456789012:mail",
+              smtp: {
+                to: "oncall@example.com",
+                from: "alerts@example.com",
+                smarthost: "smtp.example.com:587",
+                username: "alerts",
+                password: { name: "prod/monitoring/smtp" },
+              },
+            },
+          },
+        }),
+    );
+    expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, "").split("; expected ")[1])).toEqual([
+      "no smtp settings with a topicArn: e-mail goes either through an SNS topic's e-mail subscription (SigV4, no password) or through an SMTP relay",
+    ]);
   });
 
   test("a webhook receiver names its URL's Secrets Manager secret under <env>/monitoring/", () => {
@@ -574,9 +661,9 @@ describe("environment files", () => {
   test("fails when a file that syncs secrets is on a Kubernetes minor External Secrets Operator is not tested on", () => {
     const lines = problemsFor((raw) => (raw.cluster.kubernetesVersion = "1.34"));
     expect(lines.map((l) => l.replace(/^\S+prod\.yaml: /, ""))).toEqual([
-      'cluster.kubernetesVersion: received "1.34"; expected a Kubernetes minor external-secrets 2.8.0 is tested on: 1.35, 1.36 (external-secrets docs/introduction/stability-support.md); for another minor pick a chart version tested on it (apps.web.secrets, apps.web.database need External Secrets Operator)',
+      'cluster.kubernetesVersion: received "1.34"; expected a Kubernetes minor external-secrets 2.8.0 is tested on: 1.35, 1.36 (external-secrets docs/introduction/stability-support.md); for another minor pick a chart version tested on it (apps.web.secrets, apps.web.database, monitoring.receivers.critical, monitoring.receivers.warning, monitoring.receivers.watchdog need External Secrets Operator)',
     ]);
-    // without secrets and a database nothing needs the operator, and 1.34 is accepted
+    // without secrets, a database and receiver secrets nothing needs the operator, and 1.34 is accepted
     const [loaded] = loadEnvironments(
       environmentFolder({
         prod: (() => {
@@ -585,6 +672,7 @@ describe("environment files", () => {
           delete raw.apps.web.secrets;
           delete raw.apps.web.database;
           delete raw.apps.web.migrations;
+          delete raw.monitoring;
           return raw;
         })(),
       }),

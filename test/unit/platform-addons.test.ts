@@ -738,11 +738,11 @@ describe("Monitoring validation", () => {
       monitoring({
         receivers: {
           ...SNS_RECEIVERS,
-          critical: { type: "email", address: "oncall@example.com" } as unknown as AlertReceiver,
+          critical: { type: "pager", address: "oncall@example.com" } as unknown as AlertReceiver,
         },
       }),
     ).toThrow(
-      'test/monitoring: receivers.critical.type: received "email"; expected "sns" (with topicArn) or "webhook" (with secret)',
+      'test/monitoring: receivers.critical.type: received "pager"; expected "pagerduty" (with secret), "slack" (with secret and channel), "email" (with topicArn or smtp), "sns" (with topicArn) or "webhook" (with secret)',
     );
   });
 
@@ -752,7 +752,7 @@ describe("Monitoring validation", () => {
         receivers: { critical: SNS_RECEIVERS.critical } as MonitoringProps["receivers"],
       }),
     ).toThrow(
-      'test/monitoring: receivers.warning.type: received nothing; expected "sns" (with topicArn) or "webhook" (with secret)',
+      'test/monitoring: receivers.warning.type: received nothing; expected "pagerduty" (with secret), "slack" (with secret and channel), "email" (with topicArn or smtp), "sns" (with topicArn) or "webhook" (with secret)',
     );
   });
 
@@ -767,7 +767,7 @@ describe("Monitoring validation", () => {
       }),
     ).toThrow(
       [
-        'test/monitoring: receiverSecrets: received nothing; expected the role and External Secrets Operator that sync the webhook URL of receivers.critical from Secrets Manager into Secret "alertmanager-receivers" (Alertmanager does not start without it)',
+        'test/monitoring: receiverSecrets: received nothing; expected the role and External Secrets Operator that sync the secret of receivers.critical from Secrets Manager into Secret "alertmanager-receivers" (Alertmanager does not start without it)',
         'test/monitoring: receivers.warning.topicArn: received "warning-alerts"; expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts',
         'test/monitoring: receivers.warning.roleArn: received "admin"; expected an IAM role ARN such as arn:aws:iam::123456789012:role/alertmanager',
       ].join("\n"),

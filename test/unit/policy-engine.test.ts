@@ -240,6 +240,14 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
               "k8s-pdb-in-production at <env>-workloads/external-dns/release",
             ]
           : []),
+        // prod's alert receivers read keys: the release of their Secret (renders no pods either)
+        ...(production
+          ? [
+              "k8s-resource-requests at <env>-workloads/monitoring/receiver-secrets/release",
+              "k8s-hpa-in-production at <env>-workloads/monitoring/receiver-secrets/release",
+              "k8s-pdb-in-production at <env>-workloads/monitoring/receiver-secrets/release",
+            ]
+          : []),
         ...(production
           ? []
           : ["cloudfront-custom-certificate at <env>-infrastructure/site/distribution"]),

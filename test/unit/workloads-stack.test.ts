@@ -116,6 +116,7 @@ describe("WorkloadsStack contents", () => {
         .sort(),
     ).toEqual(
       [
+        "alertmanager-secrets",
         "aws-load-balancer-controller",
         "cluster-autoscaler",
         "database-bootstrap",
@@ -265,15 +266,33 @@ describe("WorkloadsStack contents", () => {
     expect(publicSubnets).toEqual(sources);
   });
 
-  test("alerts go to the environment's alarm topic through Alertmanager's own IRSA role", () => {
+  test("prod: critical pages PagerDuty, warning posts to Slack, info mails through the alarm topic with Alertmanager's own IRSA role", () => {
     const values = JSON.parse(byName("kube-prometheus-stack").values[0]);
     const receivers = values.alertmanager.config.receivers as {
       name: string;
       sns_configs?: { topic_arn: string }[];
+      pagerduty_configs?: { routing_key_file: string }[];
+      slack_configs?: { api_url_file: string; channel: string }[];
+      webhook_configs?: { url_file: string }[];
     }[];
-    for (const name of ["critical", "warning"]) {
-      expect(receivers.find((r) => r.name === name)!.sns_configs![0].topic_arn).toMatch(remote);
-    }
+    const byReceiver = Object.fromEntries(receivers.map((r) => [r.name, r]));
+    expect(Object.keys(byReceiver)).toEqual(["null", "critical", "warning", "info", "watchdog"]);
+    expect(byReceiver.critical.pagerduty_configs![0].routing_key_file).toBe(
+      "/etc/alertmanager/secrets/alertmanager-receivers/critical",
+    );
+    expect(byReceiver.warning.slack_configs![0].channel).toBe("#alerts-prod");
+    expect(byReceiver.info.sns_configs![0].topic_arn).toMatch(remote);
+    expect(byReceiver.watchdog.webhook_configs![0].url_file).toBe(
+      "/etc/alertmanager/secrets/alertmanager-receivers/watchdog",
+    );
+    // the keys and URLs: synced from prod/monitoring/* by the monitoring SecretStore's own role
+    const synced = JSON.parse(byName("alertmanager-secrets").values[0]);
+    expect(synced.secrets[0].data).toEqual([
+      { secretKey: "critical", remoteKey: "prod/monitoring/pagerduty", property: "routingKey" },
+      { secretKey: "warning", remoteKey: "prod/monitoring/slack", property: "webhookUrl" },
+      { secretKey: "watchdog", remoteKey: "prod/monitoring/heartbeat", property: "url" },
+    ]);
+    expect(synced.serviceAccount.roleArn).toMatch(remote);
     const role = Object.values(infrastructure.resource!.aws_iam_role).find(
       (r) => r.name === "prod-monitoring-alertmanager",
     );
