@@ -9,6 +9,11 @@ import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import { Dashboards } from "../constructs/dashboards";
+import { durationMs } from "../config/duration";
+import { databaseIdentifier } from "../config/rules";
+import { resolve } from "node:path";
+import { environmentDirectory } from "../config/load";
 import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
 import { NamespaceSecrets } from "../constructs/namespace-secrets";
 import {
@@ -28,6 +33,11 @@ import { configureBackend, type PlatformStackProps } from "./settings";
 export interface WorkloadsStackProps extends PlatformStackProps {
   /** The environment's infrastructure stack: its cluster, network and roles are referenced across stacks. */
   readonly infrastructure: InfrastructureStack;
+  /**
+   * Folder of the environment file: the apps' business dashboard files are relative to it.
+   * @default PLATFORM_ENV_DIR, else `environments/`
+   */
+  readonly environmentDirectory?: string;
 }
 
 /**
@@ -46,6 +56,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly clusterAutoscaler: ClusterAutoscaler;
   /** kube-prometheus-stack with the runbook alert rules. */
   readonly monitoring: Monitoring;
+  /** The Grafana dashboards: Application and Release per app, System, and the apps' business dashboards. */
+  readonly dashboards: Dashboards;
   /** The Job that creates the apps' databases and roles, when an app has a database section. */
   readonly databaseBootstrap?: DatabaseBootstrap;
   /** Per app with a database section: its service accounts and connection settings. */
@@ -125,6 +137,35 @@ export class WorkloadsStack extends TerraformStack {
           : undefined,
       retentionDays: env.monitoring.retentionDays,
       storageGb: env.monitoring.storageGb,
+      grafanaRoleArn: infrastructure.grafanaRole.arn,
+    });
+    const directory = props.environmentDirectory ?? environmentDirectory();
+    this.dashboards = new Dashboards(this, "dashboards", {
+      namespace: this.monitoring.namespace,
+      alertThresholds: this.monitoring.alertThresholds,
+      cloudWatch: { region: env.region, databaseIdentifier: databaseIdentifier(env) },
+      apps: Object.entries(env.apps).map(([name, app]) => {
+        const gate = app.gates.metrics;
+        return {
+          name,
+          namespace: app.namespace,
+          stableColour: app.release.stable,
+          seriesLabel: gate === false ? undefined : gate.seriesLabel,
+          bakeSeconds: Math.max(60, Math.ceil(durationMs(app.rollout.bake) / 1000)),
+          gate:
+            gate === false
+              ? undefined
+              : {
+                  maxErrorRate: gate.maxErrorRate,
+                  maxP95Seconds: durationMs(gate.maxP95) / 1000,
+                  minRequests: gate.minRequests,
+                  relativeErrorRate: gate.relative.errorRate,
+                  relativeP95: gate.relative.p95,
+                  mode: gate.mode,
+                },
+          businessDashboards: app.dashboards.map((file) => resolve(directory, file)),
+        };
+      }),
     });
 
     if (env.dns && infrastructure.externalDnsRole) {
