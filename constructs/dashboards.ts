@@ -17,7 +17,6 @@ import { DEFAULT_SERIES_LABEL } from "./private/http-queries";
 import { AWS_REGION, DNS_LABEL } from "./private/patterns";
 import { ProblemList, throwIfProblems } from "./private/validation";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "./load-balancer-controller";
-import type { Colour } from "./private/traffic";
 
 /** The label Grafana's dashboard sidecar selects ConfigMaps by (kube-prometheus-stack's `grafana.sidecar.dashboards.label`/`labelValue`). */
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
@@ -52,8 +51,6 @@ export interface DashboardApp {
   readonly name: string;
   /** The app's namespace (its containers' CPU and memory). */
   readonly namespace: string;
-  /** The colour serving production traffic (the Release dashboard's default stable colour). */
-  readonly stableColour: Colour;
   /** The label telling the colours' series apart (the gate's `seriesLabel`). @default "service" */
   readonly seriesLabel?: string;
   /** The bake window after each canary step, in seconds (the Release dashboard's default window). @default 300 */
@@ -196,7 +193,6 @@ export class Dashboards extends Construct {
         name: app.name,
         namespace: app.namespace,
         seriesLabel: app.seriesLabel ?? DEFAULT_SERIES_LABEL,
-        stableColour: app.stableColour,
         bakeSeconds: app.bakeSeconds ?? 300,
         gate: app.gate,
       };

@@ -149,7 +149,6 @@ export class WorkloadsStack extends TerraformStack {
         return {
           name,
           namespace: app.namespace,
-          stableColour: app.release.stable,
           seriesLabel: gate === false ? undefined : gate.seriesLabel,
           bakeSeconds: Math.max(60, Math.ceil(durationMs(app.rollout.bake) / 1000)),
           gate:

@@ -114,8 +114,6 @@ export interface DashboardApp {
   readonly namespace: string;
   /** The label telling the colours' series apart (the gate's `seriesLabel`). */
   readonly seriesLabel: string;
-  /** The colour serving production traffic. */
-  readonly stableColour: "blue" | "green";
   /** The bake window after each canary step, seconds (the gate's query range). */
   readonly bakeSeconds: number;
   /** The metric gate's settings; undefined when the gate is off. */
@@ -585,7 +583,7 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
         `- its error rate is above **${percent(gate.maxErrorRate)}**, or its p95 above **${millis(gate.maxP95Seconds)}**, or`,
         `- stable had at least ${gate.minRequests} requests and the canary's error rate is more than **${percent(gate.relativeErrorRate)}** above stable's, or its p95 more than **${gate.relativeP95}x** stable's.`,
         "",
-        "Set **Canary**, **Stable** and **Window** to the bake being judged; each point of the graphs is the value over the window before it.",
+        "Set **Canary** (the idle colour getting the canary weight), **Stable** and **Window** to the bake being judged (`npm run release -- status` names the colours); each point of the graphs is the value over the window before it.",
       ]
     : [
         `The metric gate is off for ${app.name} (\`gates.metrics: false\`): these are the queries it would run.`,
@@ -693,7 +691,6 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
       ]),
     }),
   );
-  const idle = app.stableColour === "blue" ? "green" : "blue";
   const windows = [...new Set([...WINDOWS, app.bakeSeconds])]
     .sort((a, b) => a - b)
     .map((s) => `${s}s`);
@@ -704,8 +701,9 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
     ["release", app.name],
     l.all,
     [
-      customVariable("canary", "Canary", ["blue", "green"], idle),
-      customVariable("stable", "Stable", ["blue", "green"], app.stableColour),
+      // Fixed defaults: a release step (stable, canaryWeight) must change nothing but the Ingress.
+      customVariable("canary", "Canary", ["blue", "green"], "green"),
+      customVariable("stable", "Stable", ["blue", "green"], "blue"),
       customVariable("window", "Window", windows, `${app.bakeSeconds}s`),
     ],
     [

@@ -94,7 +94,7 @@ function dashboards(props: Partial<DashboardsProps> = {}) {
   new KubernetesProvider(stack, "kubernetes", {});
   const construct = new Dashboards(stack, "dashboards", {
     namespace: "monitoring",
-    apps: [{ name: "web", namespace: "web", stableColour: "blue" }],
+    apps: [{ name: "web", namespace: "web" }],
     ...props,
   });
   return { construct, json: synth(stack) };
@@ -104,7 +104,6 @@ const APP = {
   name: "web",
   namespace: "web",
   seriesLabel: "service",
-  stableColour: "blue" as const,
   bakeSeconds: 300,
   gate: {
     maxErrorRate: 0.01,
@@ -232,7 +231,7 @@ describe("the dashboards of the prod environment", () => {
     expect(byTitle("Canary requests").fieldConfig.defaults.thresholds.steps[1].value).toBe(50);
     const window = release.templating.list.find((v: any) => v.name === "window");
     expect(window.current.value).toBe("300s");
-    // prod's web is stable blue: the canary is green
+    // fixed defaults (a release step changes nothing but the Ingress): canary green, stable blue
     expect(release.templating.list.find((v: any) => v.name === "canary").current.value).toBe(
       "green",
     );
@@ -480,7 +479,7 @@ describe("business dashboards", () => {
 
   test("shipped into the Business folder with the app's label", () => {
     const { json } = dashboards({
-      apps: [{ name: "web", namespace: "web", stableColour: "blue", businessDashboards: [good] }],
+      apps: [{ name: "web", namespace: "web", businessDashboards: [good] }],
     });
     const c = dashboardMaps(json).find((m) => m.data["orders.json"])!;
     expect(c.metadata.annotations).toEqual({ grafana_folder: "Business" });
@@ -497,7 +496,6 @@ describe("business dashboards", () => {
       {
         name: "web",
         namespace: "web",
-        stableColour: "blue",
         businessDashboards: [
           good,
           join(dir, "missing.json"),
@@ -582,12 +580,11 @@ describe("Dashboards props", () => {
           {
             name: "Web",
             namespace: "web",
-            stableColour: "blue",
             seriesLabel: "bad-label",
             bakeSeconds: 0,
           },
-          { name: "api", namespace: "api", stableColour: "green" },
-          { name: "api", namespace: "api", stableColour: "green" },
+          { name: "api", namespace: "api" },
+          { name: "api", namespace: "api" },
         ],
       }),
     );
@@ -621,10 +618,7 @@ describe("Dashboards props", () => {
 
   test("a long app name still gets a uid Grafana accepts (at most 40 characters), the same on every build", () => {
     const build = (name: string) =>
-      Object.keys(
-        dashboards({ apps: [{ name, namespace: "web", stableColour: "blue" }] }).construct
-          .dashboards,
-      );
+      Object.keys(dashboards({ apps: [{ name, namespace: "web" }] }).construct.dashboards);
     const long = "a-very-long-application-name-for-the-uid-limit";
     const uids = build(long);
     expect(uids.map((u) => u.length <= 40)).toEqual([true, true, true]);
