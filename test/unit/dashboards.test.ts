@@ -6,7 +6,15 @@
  * Chart conventions come from kube-prometheus-stack 75.15.1 (prometheus-community/helm-charts, tag
  * `kube-prometheus-stack-75.15.1`, `charts/kube-prometheus-stack/`) and its Grafana subchart 9.3.0
  * (grafana/helm-charts, tag `grafana-9.3.0`, `charts/grafana/`, appVersion 12.1.0; neither chart
- * ships a values.schema.json); each test names the file and line it relies on.
+ * ships a values.schema.json); each test names the file and line it relies on. Checked at development
+ * time against `helm template` of kube-prometheus-stack 75.15.1 with its pinned subcharts (grafana
+ * 9.3.0, kube-state-metrics 6.1.0, prometheus-node-exporter 4.47.3) and the prod values (Helm
+ * v3.17.2): the dashboard sidecar gets LABEL grafana_dashboard, LABEL_VALUE 1, RESOURCE configmap,
+ * NAMESPACE monitoring and FOLDER_ANNOTATION grafana_folder; the provider has
+ * foldersFromFilesStructure and no fixed folder; Grafana has a Role (configmaps, secrets: get, watch,
+ * list) in monitoring and no ClusterRole; the service account `grafana` carries the role annotation;
+ * the bundled dashboards' ConfigMaps carry grafana_folder: Kubernetes; kube-state-metrics runs with
+ * --metric-labels-allowlist=nodes=[eks.amazonaws.com/nodegroup,...].
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
