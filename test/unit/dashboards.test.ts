@@ -28,7 +28,12 @@ import {
   type DashboardApp,
   type DashboardsProps,
 } from "../../constructs/dashboards";
-import { GRAFANA_SERVICE_ACCOUNT_NAME } from "../../constructs/monitoring";
+import {
+  GRAFANA_SERVICE_ACCOUNT_NAME,
+  Monitoring,
+  type MonitoringProps,
+} from "../../constructs/monitoring";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import {
   applicationDashboard,
   CADVISOR_SELECTOR,
@@ -414,6 +419,37 @@ describe("Monitoring: Grafana's sidecars and service account", () => {
     const system = JSON.stringify(dashboardsOf(prod.workloads)["platform-system"]);
     expect(system).toContain('"dimensions":{"DBInstanceIdentifier":"prod-postgres"}');
     expect(system).toContain('"namespace":"AWS/ApplicationELB"');
+  });
+});
+
+describe("Monitoring's grafanaRoleArn", () => {
+  const monitoring = (props: Partial<MonitoringProps>) => {
+    const stack = testStack();
+    new HelmProvider(stack, "helm", {});
+    new KubernetesProvider(stack, "kubernetes", {});
+    new Monitoring(stack, "monitoring", {
+      region: "eu-west-1",
+      receivers: {
+        critical: { type: "sns", topicArn: "arn:aws:sns:eu-west-1:123456789012:alerts" },
+        warning: { type: "sns", topicArn: "arn:aws:sns:eu-west-1:123456789012:alerts" },
+      },
+      ...props,
+    });
+    return grafanaValues(synth(stack));
+  };
+
+  test("without one, Grafana's service account has no role annotation", () => {
+    expect(monitoring({}).serviceAccount).toEqual({
+      create: true,
+      name: "grafana",
+      annotations: {},
+    });
+  });
+
+  test("fails when grafanaRoleArn is not a role ARN", () => {
+    expect(rejectionLines(() => monitoring({ grafanaRoleArn: "grafana" }))).toEqual([
+      'test/monitoring: grafanaRoleArn: received "grafana"; expected an IAM role ARN such as arn:aws:iam::123456789012:role/grafana',
+    ]);
   });
 });
 
