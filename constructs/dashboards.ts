@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
@@ -171,9 +172,7 @@ export class Dashboards extends Construct {
       const json = JSON.stringify(dashboard);
       const configMap = new ConfigMapV1(this, `${kind}-${dashboard.uid}`, {
         metadata: {
-          name: `dashboard-${dashboard.uid.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`
-            .slice(0, 63)
-            .replace(/-+$/, ""),
+          name: configMapName(dashboard.uid),
           namespace: props.namespace,
           labels: {
             ...DASHBOARD_LABEL,
@@ -241,6 +240,17 @@ export class Dashboards extends Construct {
       });
     }
   }
+}
+
+/**
+ * `dashboard-<uid>`; a uid that is no Kubernetes name as it is (capitals, `_`) is lowered and gets
+ * a hash of itself, so two uids differing only in those never share a ConfigMap.
+ */
+function configMapName(uid: string): string {
+  const plain = uid.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  if (plain === uid && /^[a-z0-9]/.test(uid) && !uid.endsWith("-")) return `dashboard-${uid}`;
+  const hash = createHash("sha256").update(uid).digest("hex").slice(0, 8);
+  return `dashboard-${plain.slice(0, 43).replace(/-+$/, "")}-${hash}`;
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

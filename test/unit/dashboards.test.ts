@@ -535,6 +535,26 @@ describe("business dashboards", () => {
     });
   });
 
+  test("uids that differ only in capitals or '_' get ConfigMaps of their own", () => {
+    const { json } = dashboards({
+      apps: [
+        {
+          name: "web",
+          namespace: "web",
+          businessDashboards: [
+            file("upper.json", { uid: "Orders_Daily", title: "A", panels: [] }),
+            file("lower.json", { uid: "orders-daily", title: "B", panels: [] }),
+          ],
+        },
+      ],
+    });
+    const names = dashboardMaps(json).map((c) => c.metadata.name);
+    expect(names).toContain("dashboard-orders-daily");
+    expect(names).toContainEqual(expect.stringMatching(/^dashboard-orders-daily-[0-9a-f]{8}$/));
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.every((n) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n))).toBe(true);
+  });
+
   test("fails when a file is missing, not JSON, not a dashboard, too large, or its uid is taken: every problem at once", () => {
     const apps: DashboardApp[] = [
       {
