@@ -566,6 +566,21 @@ export function releaseQueries(app: DashboardApp, role: "canary" | "stable"): Ht
   return httpQueries(app.seriesLabel, `${app.name}-$${role}`, "$window");
 }
 
+/**
+ * The gate's limits relative to stable, as queries over the gate's own: the canary fails above
+ * stable's error rate plus `relative.errorRate`, or above `relative.p95` times stable's p95.
+ */
+export function relativeLimitQueries(
+  app: DashboardApp,
+): { errorRate: string; p95: string } | undefined {
+  if (!app.gate) return undefined;
+  const stable = releaseQueries(app, "stable");
+  return {
+    errorRate: `((${stable.errors}) / (${stable.requests})) + ${app.gate.relativeErrorRate}`,
+    p95: `(${stable.p95}) * ${app.gate.relativeP95}`,
+  };
+}
+
 /** The windows offered besides the app's bake, seconds. */
 const WINDOWS = [60, 300, 600, 900, 1800, 3600];
 
@@ -575,6 +590,7 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
   const stable = releaseQueries(app, "stable");
   const gate = app.gate;
   const rate = (q: HttpQueries) => `(${q.errors}) / (${q.requests})`;
+  const relative = relativeLimitQueries(app);
   const l = new Layout();
   const rules = gate
     ? [
@@ -654,6 +670,14 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
       targets: prometheusTargets([
         { expr: rate(canary), legend: `canary ${app.name}-$canary` },
         { expr: rate(stable), legend: `stable ${app.name}-$stable` },
+        ...(relative && gate
+          ? [
+              {
+                expr: relative.errorRate,
+                legend: `limit: stable + ${percent(gate.relativeErrorRate)}`,
+              },
+            ]
+          : []),
       ]),
     }),
   );
@@ -671,6 +695,9 @@ export function releaseDashboard(app: DashboardApp): GrafanaDashboard {
       targets: prometheusTargets([
         { expr: canary.p95, legend: `canary ${app.name}-$canary` },
         { expr: stable.p95, legend: `stable ${app.name}-$stable` },
+        ...(relative && gate
+          ? [{ expr: relative.p95, legend: `limit: ${gate.relativeP95}x stable` }]
+          : []),
       ]),
     }),
   );

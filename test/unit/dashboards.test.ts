@@ -276,14 +276,23 @@ describe("one place for the HTTP queries", () => {
         expect(exprs).toContain(gate[role].p95);
         expect(exprs).toContain(`(${gate[role].errors}) / (${gate[role].requests})`);
       }
+      // the relative limits: stable's own numbers, by the gate's relative settings
+      const relative = {
+        errorRate: `((${gate.stable.errors}) / (${gate.stable.requests})) + 0.01`,
+        p95: `(${gate.stable.p95}) * 1.5`,
+      };
+      expect(exprs).toContain(relative.errorRate);
+      expect(exprs).toContain(relative.p95);
       // and nothing else: every query of the dashboard is built from the gate's
-      const allowed = new Set(
-        (["canary", "stable"] as const).flatMap((r) => [
+      const allowed = new Set([
+        ...(["canary", "stable"] as const).flatMap((r) => [
           gate[r].requests,
           gate[r].p95,
           `(${gate[r].errors}) / (${gate[r].requests})`,
         ]),
-      );
+        relative.errorRate,
+        relative.p95,
+      ]);
       expect(exprs.filter((e) => !allowed.has(e))).toEqual([]);
     },
   );
