@@ -159,6 +159,28 @@ describe(`the dashboards' ${queries.length} PromQL queries against a real Promet
     expect(empty).toMatchObject({ status: "success", data: { result: [] } });
   });
 
+  test("the colours come out as their own series: CPU per colour, traffic shares summing to 1", async () => {
+    const app = dashboards.find((d) => d.uid === "app-web")!;
+    const panel = (title: string) => app.panels.find((p) => p.title === title)!.targets![0].expr!;
+    const series = async (expr: string) =>
+      (
+        (await query(substitute(expr))).data!.result as {
+          metric: Record<string, string>;
+          value: [number, string];
+        }[]
+      )
+        .map((r) => ({ service: r.metric.service, value: Number(r.value[1]) }))
+        .sort((a, b) => a.service.localeCompare(b.service));
+    const cpu = await series(panel("CPU use / limit per colour"));
+    expect(cpu.map((c) => c.service)).toEqual(["web-blue", "web-green"]);
+    for (const c of cpu) expect(c.value).toBeGreaterThan(0);
+    const share = await series(panel("Traffic share per colour (actual)"));
+    expect(share.map((c) => c.service)).toEqual(["web-blue", "web-green"]);
+    expect(share[0].value + share[1].value).toBeCloseTo(1, 9);
+    // blue serves 21 requests for green's 10
+    expect(share[0].value).toBeGreaterThan(share[1].value);
+  });
+
   test.each(queries.map((q, i) => [i + 1, q.dashboard, q.expr]))(
     "query %i (%s) parses and returns data: %s",
     async (_, __, expr) => {
