@@ -7,7 +7,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { basename, extname, join, relative, resolve } from "node:path";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { parseDocument } from "yaml";
 import { z } from "zod";
@@ -15,6 +15,8 @@ import { formatProblem, type Problem } from "../constructs/private/validation";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 import { fieldPath, valueAt, yamlProblems } from "./problems";
 import { crossFieldProblems } from "./rules";
+import { readBusinessDashboards } from "../constructs/private/business-dashboards";
+import { generatedDashboardUids } from "../constructs/private/grafana-dashboards";
 
 /** A validated environment file and where it came from. */
 export interface LoadedEnvironment {
@@ -87,11 +89,37 @@ export function loadEnvironments(directory = environmentDirectory()): LoadedEnvi
       : relative(process.cwd(), path);
     const result = parseEnvironment(readFileSync(path, "utf8"), basename(f, extname(f)));
     problems.push(...result.problems.map((p) => ({ ...p, file: display })));
-    if (result.config) loaded.push({ file: display, config: result.config });
+    if (result.config) {
+      problems.push(
+        ...dashboardFileProblems(result.config, dirname(path)).map((p) => ({
+          ...p,
+          file: display,
+        })),
+      );
+      loaded.push({ file: display, config: result.config });
+    }
   }
   problems.push(...accountProblems(loaded));
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   return loaded;
+}
+
+/**
+ * The apps' business dashboard files (`apps.<app>.dashboards`, relative to the environment
+ * file's folder): each exists, is a Grafana dashboard, and has a uid of its own.
+ */
+export function dashboardFileProblems(config: EnvironmentConfig, directory: string): Problem[] {
+  const apps = Object.entries(config.apps);
+  const files = apps.flatMap(([app, a]) =>
+    a.dashboards.map((written, i) => ({
+      app,
+      path: resolve(directory, written),
+      written,
+      field: `apps.${app}.dashboards[${i}]`,
+    })),
+  );
+  if (files.length === 0) return [];
+  return readBusinessDashboards(files, generatedDashboardUids(apps.map(([app]) => app))).problems;
 }
 
 /**

@@ -414,6 +414,9 @@ const app = z
       })
       .strict()
       .optional(),
+    // the app's own Grafana dashboards (JSON files, relative to the environment file), shipped into
+    // the Business folder; value rules: readBusinessDashboards (config/load.ts, Dashboards)
+    dashboards: z.array(z.string().min(1, "a path to a dashboard JSON file")).default([]),
     podDisruptionBudget: z.boolean().optional(),
     podSecurityStandard: z.enum(["baseline", "restricted"]).optional(),
     autoscaling: z

@@ -143,6 +143,21 @@ export {
   type SmtpSettings,
 } from "./monitoring";
 export {
+  Dashboards,
+  DASHBOARD_LABEL,
+  DATASOURCE_LABEL,
+  FOLDER_ANNOTATION,
+  BUNDLED_DASHBOARDS_FOLDER,
+  MAX_CONFIG_MAP_BYTES,
+  type DashboardsProps,
+  type DashboardApp,
+  type DashboardGate,
+  type DashboardsCloudWatch,
+  type ShippedDashboard,
+} from "./dashboards";
+export { GRAFANA_SERVICE_ACCOUNT_NAME } from "./monitoring";
+export { cloudWatchReadPolicy, CLOUDWATCH_READ_ACTIONS } from "./private/cloudwatch-read-policy";
+export {
   DnsValidatedCertificate,
   validateDnsValidatedCertificateProps,
   VALIDATION_RECORD_TTL_SECONDS,

@@ -27,6 +27,13 @@ import { isToken, ProblemList, throwIfProblems, type Problem } from "./private/v
 import { suppressPolicy } from "../policy/suppressions";
 import { alertmanagerConfig, RECEIVER_SECRET_NAME } from "./private/alertmanager-config";
 import type { Tier } from "./types";
+import {
+  BUNDLED_DASHBOARDS_FOLDER,
+  DASHBOARD_LABEL,
+  DATASOURCE_LABEL,
+  FOLDER_ANNOTATION,
+} from "./dashboards";
+import { NODE_GROUP_LABEL } from "./private/grafana-dashboards";
 import type { ExternalSecretsOperator } from "./external-secrets-operator";
 import { NamespaceSecrets } from "./namespace-secrets";
 import {
@@ -61,6 +68,12 @@ export const RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME = "alertmanager-secrets";
  * mounts it at `/etc/alertmanager/secrets/alertmanager-receivers/` (alertmanagerSpec.secrets).
  */
 export { RECEIVER_SECRET_NAME, ALERTMANAGER_SECRETS_PATH } from "./private/alertmanager-config";
+
+/**
+ * Name of Grafana's service account. With `grafanaRoleArn`, its read-only CloudWatch IRSA role
+ * (trust subject `system:serviceaccount:<namespace>:grafana`) is annotated on it.
+ */
+export const GRAFANA_SERVICE_ACCOUNT_NAME = "grafana";
 
 /**
  * Where Alertmanager sends one severity of alerts: PagerDuty, Slack, e-mail, an SNS topic or a
@@ -236,6 +249,12 @@ export interface MonitoringProps {
    * @default none: the chart generates a random 40-character password into Secret `kube-prometheus-stack-grafana`
    */
   readonly grafanaAdminSecretName?: string;
+  /**
+   * IRSA role of Grafana's service account ({@link GRAFANA_SERVICE_ACCOUNT_NAME}), for the
+   * CloudWatch data source of the System dashboard (`cloudWatchReadPolicy`: read-only).
+   * @default no annotation: the CloudWatch data source has no credentials
+   */
+  readonly grafanaRoleArn?: string;
 }
 
 /**
@@ -360,6 +379,15 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
       "volumeKmsKeyArn",
       props.volumeKmsKeyArn,
       "no key when storageClassName names an existing StorageClass (its parameters decide encryption)",
+    );
+  }
+  if (props.grafanaRoleArn !== undefined) {
+    checkPattern(
+      p,
+      "grafanaRoleArn",
+      props.grafanaRoleArn,
+      IAM_ROLE_ARN,
+      "an IAM role ARN such as arn:aws:iam::123456789012:role/grafana",
     );
   }
   for (const key of ["storageClassName", "grafanaAdminSecretName"] as const) {
@@ -506,6 +534,10 @@ export class Monitoring extends Construct {
   readonly alertmanagerConfig: ReturnType<typeof alertmanagerConfig>;
   /** The runbook alert rule groups deployed as a PrometheusRule. */
   readonly alertRuleGroups: readonly RuleGroup[];
+  /** The thresholds of the runbook alerts (the props' over the defaults): the dashboards draw them. */
+  readonly alertThresholds: Required<AlertThresholds>;
+  /** Grafana's service account name (annotated with `grafanaRoleArn`). */
+  readonly grafanaServiceAccountName: string;
   /** The encrypted StorageClass created for Prometheus (absent when `storageClassName` is given). */
   readonly storageClass?: StorageClassV1;
   /** StorageClass of the Prometheus volumes. */
@@ -569,10 +601,12 @@ export class Monitoring extends Construct {
       this.storageClassName = props.storageClassName;
     }
 
-    this.alertRuleGroups = runbookRuleGroups(
-      { ...DEFAULT_THRESHOLDS, ...definedOnly(props.alertThresholds) },
-      { ...DEFAULT_HTTP_METRICS, ...definedOnly(props.httpMetrics) },
-    );
+    this.alertThresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(props.alertThresholds) };
+    this.grafanaServiceAccountName = GRAFANA_SERVICE_ACCOUNT_NAME;
+    this.alertRuleGroups = runbookRuleGroups(this.alertThresholds, {
+      ...DEFAULT_HTTP_METRICS,
+      ...definedOnly(props.httpMetrics),
+    });
 
     const receivers = props.receivers;
     const snsRole = RECEIVER_NAMES.map(
@@ -705,7 +739,10 @@ export class Monitoring extends Construct {
             requests: { cpu: "100m", memory: "256Mi" },
             limits: { memory: "512Mi" },
           },
+          ...grafanaDashboardValues(namespaceName, props.grafanaRoleArn),
         },
+        // Node group panels (System dashboard): kube_node_labels carries the EKS node group.
+        "kube-state-metrics": { metricLabelsAllowlist: [KUBE_STATE_METRICS_NODE_LABELS] },
         prometheus: {
           ingress: { enabled: false },
           service: { type: "ClusterIP" },
@@ -770,6 +807,49 @@ function volumeSizeCheck(path: string, namespace: string, volumes: string, stora
       `To grow them: patch each PVC to ${size} (kubectl -n ${namespace} get pvc -l operator.prometheus.io/name=kube-prometheus-stack-prometheus; kubectl -n ${namespace} patch pvc <name> -p '{"spec":{"resources":{"requests":{"storage":"${size}"}}}}'),`,
       `wait until each reports capacity ${size}, delete the StatefulSet but not its pods (kubectl -n ${namespace} delete statefulset prometheus-kube-prometheus-stack-prometheus --cascade=orphan), then plan again.`,
     ].join(" "),
+  };
+}
+
+/**
+ * kube-state-metrics exports these node labels on `kube_node_labels` (as
+ * `label_eks_amazonaws_com_nodegroup`, ...): the System dashboard groups nodes by node group.
+ */
+export const KUBE_STATE_METRICS_NODE_LABELS = `nodes=[${NODE_GROUP_LABEL},eks.amazonaws.com/capacityType,node.kubernetes.io/instance-type,topology.kubernetes.io/zone]`;
+
+/**
+ * Grafana's dashboards and data sources as code: the sidecars load the ConfigMaps labelled
+ * `grafana_dashboard: "1"` / `grafana_datasource: "1"` from the monitoring namespace only (a
+ * namespaced Role, not a ClusterRole reading every Secret of the cluster), and file each
+ * dashboard into the folder its `grafana_folder` annotation names; the bundled Kubernetes
+ * dashboards stay on, in their own folder. Grafana's service account carries the CloudWatch role.
+ */
+function grafanaDashboardValues(namespace: string, roleArn: string | undefined): object {
+  return {
+    defaultDashboardsEnabled: true,
+    serviceAccount: {
+      create: true,
+      name: GRAFANA_SERVICE_ACCOUNT_NAME,
+      annotations: roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : {},
+    },
+    rbac: { namespaced: true },
+    sidecar: {
+      dashboards: {
+        enabled: true,
+        label: Object.keys(DASHBOARD_LABEL)[0],
+        labelValue: Object.values(DASHBOARD_LABEL)[0],
+        searchNamespace: namespace,
+        resource: "configmap",
+        folderAnnotation: FOLDER_ANNOTATION,
+        annotations: { [FOLDER_ANNOTATION]: BUNDLED_DASHBOARDS_FOLDER },
+        provider: { foldersFromFilesStructure: true, allowUiUpdates: false },
+      },
+      datasources: {
+        enabled: true,
+        label: Object.keys(DATASOURCE_LABEL)[0],
+        labelValue: Object.values(DATASOURCE_LABEL)[0],
+        resource: "configmap",
+      },
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { App } from "cdktf";
 import { assumeDeployRoleFromEnvironment, environmentFlag } from "../config/credentials";
 import { loadEnvironments, type LoadedEnvironment } from "../config/load";
@@ -44,7 +45,7 @@ export function buildApp(options: PlatformAppOptions = {}): {
   const assumeDeployRole = options.assumeDeployRole ?? assumeDeployRoleFromEnvironment();
   const today = options.today ?? (process.env.PLATFORM_TODAY || todayUtc());
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
-  for (const { config } of environments) {
+  for (const { config, file } of environments) {
     const infrastructure = new InfrastructureStack(app, `${config.name}-infrastructure`, {
       environment: config,
       offline,
@@ -56,6 +57,7 @@ export function buildApp(options: PlatformAppOptions = {}): {
       offline,
       assumeDeployRole,
       infrastructure,
+      environmentDirectory: dirname(resolve(file)),
     });
   }
   return { app, environments, offline, warnings: formatEnvironmentWarnings(environments, today) };

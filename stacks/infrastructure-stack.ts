@@ -16,9 +16,11 @@ import { EXTERNAL_DNS_SERVICE_ACCOUNT } from "../constructs/external-dns";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/load-balancer-controller";
 import {
   ALERTMANAGER_SERVICE_ACCOUNT_NAME,
+  GRAFANA_SERVICE_ACCOUNT_NAME,
   RECEIVER_SECRETS_SERVICE_ACCOUNT_NAME,
   alertReceiverSecret,
 } from "../constructs/monitoring";
+import { cloudWatchReadPolicy } from "../constructs/private/cloudwatch-read-policy";
 import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT } from "../constructs/cluster-autoscaler";
 import {
   clusterAutoscalerPolicy,
@@ -89,6 +91,8 @@ export class InfrastructureStack extends TerraformStack {
   readonly clusterAutoscalerRole: IamRole;
   /** IRSA role of Alertmanager, when an alert receiver publishes to SNS. */
   readonly alertmanagerRole?: IamRole;
+  /** IRSA role of Grafana (service account `monitoring/grafana`): reads CloudWatch metrics of the region, nothing else. */
+  readonly grafanaRole: IamRole;
   /**
    * The environment's key for Secrets Manager secrets (alias `<env>/secrets`): create every app
    * and monitoring secret with it (`--kms-key-id alias/<env>/secrets`); the secrets roles decrypt
@@ -386,6 +390,14 @@ export class InfrastructureStack extends TerraformStack {
         snsPublishPolicy(snsTopics),
       );
     }
+
+    // Grafana's CloudWatch data source (System dashboard: load balancers, RDS): read-only.
+    this.grafanaRole = this.cluster.addServiceAccountRole(
+      "monitoring",
+      GRAFANA_SERVICE_ACCOUNT_NAME,
+      cloudWatchReadPolicy(env.region),
+      { name: `${clusterName(env)}-grafana-cloudwatch` },
+    );
 
     // Secrets Manager: the environment's key, and one reader role per SecretStore, each scoped to
     // its own names (<env>/<app>/*, <env>/monitoring/*) and to the key through Secrets Manager.

@@ -9,9 +9,13 @@ import { ExternalDns } from "../constructs/external-dns";
 import { LoadBalancerController } from "../constructs/load-balancer-controller";
 import { MetricsServer } from "../constructs/metrics-server";
 import { alertReceiverSecret, Monitoring, type AlertReceiver } from "../constructs/monitoring";
+import { Dashboards } from "../constructs/dashboards";
 import { LogCollector } from "../constructs/log-collector";
 import { LogStoreBootstrap } from "../constructs/log-store-bootstrap";
-import { logStoreRoleArns } from "../config/rules";
+import { databaseIdentifier, logStoreRoleArns } from "../config/rules";
+import { durationMs } from "../config/duration";
+import { resolve } from "node:path";
+import { environmentDirectory } from "../config/load";
 import { ExternalSecretsOperator } from "../constructs/external-secrets-operator";
 import { Jaeger } from "../constructs/jaeger";
 import { OpenTelemetryCollector } from "../constructs/opentelemetry-collector";
@@ -32,6 +36,11 @@ import { configureBackend, type PlatformStackProps } from "./settings";
 export interface WorkloadsStackProps extends PlatformStackProps {
   /** The environment's infrastructure stack: its cluster, network and roles are referenced across stacks. */
   readonly infrastructure: InfrastructureStack;
+  /**
+   * Folder of the environment file: the apps' business dashboard files are relative to it.
+   * @default PLATFORM_ENV_DIR, else `environments/`
+   */
+  readonly environmentDirectory?: string;
 }
 
 /**
@@ -58,6 +67,8 @@ export class WorkloadsStack extends TerraformStack {
   readonly logCollector: LogCollector;
   /** The Job that applies the log store's retention, templates, roles and saved objects. */
   readonly logStoreBootstrap: LogStoreBootstrap;
+  /** The Grafana dashboards: Application and Release per app, System, and the apps' business dashboards. */
+  readonly dashboards: Dashboards;
   /** The Job that creates the apps' databases and roles, when an app has a database section. */
   readonly databaseBootstrap?: DatabaseBootstrap;
   /** Per app with a database section: its service accounts and connection settings. */
@@ -140,6 +151,34 @@ export class WorkloadsStack extends TerraformStack {
           : undefined,
       retentionDays: env.monitoring.retentionDays,
       storageGb: env.monitoring.storageGb,
+      grafanaRoleArn: infrastructure.grafanaRole.arn,
+    });
+    const directory = props.environmentDirectory ?? environmentDirectory();
+    this.dashboards = new Dashboards(this, "dashboards", {
+      namespace: this.monitoring.namespace,
+      alertThresholds: this.monitoring.alertThresholds,
+      cloudWatch: { region: env.region, databaseIdentifier: databaseIdentifier(env) },
+      apps: Object.entries(env.apps).map(([name, app]) => {
+        const gate = app.gates.metrics;
+        return {
+          name,
+          namespace: app.namespace,
+          seriesLabel: gate === false ? undefined : gate.seriesLabel,
+          bakeSeconds: Math.max(60, Math.ceil(durationMs(app.rollout.bake) / 1000)),
+          gate:
+            gate === false
+              ? undefined
+              : {
+                  maxErrorRate: gate.maxErrorRate,
+                  maxP95Seconds: durationMs(gate.maxP95) / 1000,
+                  minRequests: gate.minRequests,
+                  relativeErrorRate: gate.relative.errorRate,
+                  relativeP95: gate.relative.p95,
+                  mode: gate.mode,
+                },
+          businessDashboards: app.dashboards.map((file) => resolve(directory, file)),
+        };
+      }),
     });
 
     // Logs: the bootstrap prepares the domain (retention, templates, roles, saved objects)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
@@ -70,6 +70,8 @@ export function environment(
 export function environmentFolder(files: Record<string, string | Record<string, unknown>>): string {
   const dir = mkdtempSync(join(tmpdir(), "platform-env-"));
   mkdirSync(dir, { recursive: true });
+  // the business dashboards the shipped files list (apps.<app>.dashboards), relative to them
+  cpSync(join(ENVIRONMENTS_DIR, "dashboards"), join(dir, "dashboards"), { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     writeFileSync(
       join(dir, `${name}.yaml`),

@@ -12,6 +12,7 @@
  */
 import { durationMs, formatDuration } from "../../config/duration";
 import type { AppConfig } from "../../config/schema";
+import { httpQueries, type HttpQueries } from "../../constructs/private/http-queries";
 import type { Colour } from "../../constructs/private/traffic";
 import type { GateResult, PrometheusQuery } from "../types";
 import type { Gate, GateContext } from "./gate";
@@ -39,31 +40,19 @@ export interface MetricGateOptions {
   readonly minRangeSeconds?: number;
 }
 
-/** The three PromQL queries of one colour. */
-export interface MetricQueries {
-  readonly requests: string;
-  readonly errors: string;
-  readonly p95: string;
-}
+/** The three PromQL queries of one colour (the dashboards draw the same text). */
+export type MetricQueries = HttpQueries;
 
-/** Escapes a PromQL label value for a double-quoted string. */
-function quote(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-}
-
-/** The queries for the series `<seriesLabel>="<series>"` over the last `rangeSeconds`. */
+/**
+ * The queries for the series `<seriesLabel>="<series>"` over the last `rangeSeconds`: the shared
+ * {@link httpQueries}, which the Grafana Release and Application dashboards draw too.
+ */
 export function metricQueries(
   seriesLabel: string,
   series: string,
   rangeSeconds: number,
 ): MetricQueries {
-  const sel = `${seriesLabel}=${quote(series)}`;
-  const range = `[${rangeSeconds}s]`;
-  return {
-    requests: `sum(increase(http_requests_total{${sel}}${range}))`,
-    errors: `sum(increase(http_requests_total{${sel},status=~"5.."}${range}))`,
-    p95: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}${range})))`,
-  };
+  return httpQueries(seriesLabel, series, `${rangeSeconds}s`);
 }
 
 /** What was measured for one colour. */

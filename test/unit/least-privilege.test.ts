@@ -61,7 +61,7 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
     expect(wildcards).toEqual([]);
   });
 
-  test("Resource \"*\" only in key policies (meaning \"this key\"), the load balancer controller's published policy, ExternalDNS's zone listing, the runners' VPC interfaces, the image push roles' registry login and Cluster Autoscaler's describe and tag-scoped scaling calls", () => {
+  test("Resource \"*\" only in key policies (meaning \"this key\"), the load balancer controller's published policy, ExternalDNS's zone listing, the runners' VPC interfaces, the image push roles' registry login, Cluster Autoscaler's describe and tag-scoped scaling calls and Grafana's region-scoped CloudWatch metric reads", () => {
     const unscoped = allows
       .filter((f) => list(f.statement.Resource).includes("*"))
       .map(
@@ -76,6 +76,9 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
             : "") +
           (f.where.includes("push-policy")
             ? ` (image push: ${list(f.statement.Action).join(", ")})`
+            : "") +
+          (f.where.includes("irsa-monitoring-grafana")
+            ? ` (grafana: ${list(f.statement.Action).join(", ")}${f.statement.Condition ? ", region condition" : ""})`
             : "") +
           (f.where.includes("irsa-kube-system-cluster-autoscaler")
             ? ` (cluster-autoscaler: ${f.statement.Sid}${f.statement.Condition ? ", tag condition" : ""})`
@@ -101,6 +104,8 @@ describe.each(["dev", "staging", "prod"])("%s-infrastructure IAM", (name) => {
         // Describe* calls with no resource-level permissions, and scaling limited by the ASG tag
         "aws_iam_role_policy (cluster-autoscaler: DescribeScalingTargets)",
         "aws_iam_role_policy (cluster-autoscaler: ScaleOwnNodeGroups, tag condition)",
+        // GetMetricData and ListMetrics have no resource type; the environment's region only
+        "aws_iam_role_policy (grafana: cloudwatch:GetMetricData, cloudwatch:ListMetrics, region condition)",
       ]),
     );
   });

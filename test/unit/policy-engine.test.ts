@@ -6,6 +6,7 @@
 import "@microsoft/jest-sarif";
 import { spawnSync } from "node:child_process";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -179,6 +180,7 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
   const outdir = mkdtempSync(join(tmpdir(), `policy-${name}-`));
   const envDir = mkdtempSync(join(tmpdir(), `policy-env-${name}-`));
   writeFileSync(join(envDir, `${name}.yaml`), readFileSync(join(ENVIRONMENTS_DIR, `${name}.yaml`)));
+  cpSync(join(ENVIRONMENTS_DIR, "dashboards"), join(envDir, "dashboards"), { recursive: true });
   const { app } = buildApp({
     environmentDirectory: envDir,
     outdir,
