@@ -18,6 +18,7 @@ import {
   type SecretReference,
 } from "./private/secrets";
 import { ProblemList, throwIfProblems, type Problem } from "./private/validation";
+import { zipFolder } from "./private/zip";
 import { checkPattern } from "./private/addon-release";
 import { partitionOf, type AwsEnvironment, type Tier } from "./types";
 
@@ -190,10 +191,9 @@ export class AlarmForwarder extends Construct {
         ...(t.secret.key !== undefined ? { key: t.secret.key } : {}),
         ...(t.type === "slack" ? { channel: t.channel } : {}),
       };
-    const code = new TerraformAsset(this, "code", {
-      path: ALARM_FORWARDER_CODE_DIRECTORY,
-      type: AssetType.ARCHIVE,
-    });
+    // zipped in process (deterministic, no second Node process per synthesis: constructs/private/zip.ts)
+    const archive = zipFolder(ALARM_FORWARDER_CODE_DIRECTORY, "alarm-forwarder");
+    const code = new TerraformAsset(this, "code", { path: archive.path, type: AssetType.FILE });
     this.function = new LambdaFunction(this, "function", {
       functionName,
       description:
@@ -203,7 +203,8 @@ export class AlarmForwarder extends Construct {
       architectures: ["arm64"],
       handler: "index.handler",
       filename: code.path,
-      sourceCodeHash: code.assetHash,
+      // what Lambda reports as the package's CodeSha256: changes exactly when the code does
+      sourceCodeHash: archive.sha256Base64,
       timeout: 30,
       memorySize: 128,
       loggingConfig: { logFormat: "Text", logGroup: logs.group.name },

@@ -173,7 +173,7 @@ describe("the forwarder in the prod infrastructure stack", () => {
       handler: "index.handler",
       function_name: "prod-alarm-forwarder",
     });
-    expect(fn.filename).toMatch(/^assets\/.*\/archive\.zip$/);
+    expect(fn.filename).toMatch(/^assets\/.*\/alarm-forwarder-[0-9a-f]{16}\.zip$/);
     expect(JSON.parse(fn.environment.variables.TARGETS)).toEqual({
       critical: { type: "pagerduty", secretId: "prod/monitoring/pagerduty", key: "routingKey" },
       warning: {

@@ -136,6 +136,7 @@ describe("with a dns section: the infrastructure stack", () => {
           namespace: "api",
           database: { name: "api" },
           secrets: {},
+          dashboards: [], // web's business dashboard has web's uid
         };
       }),
     );

@@ -236,6 +236,7 @@ describe.each(["dev", "staging", "prod"])("the shipped %s environment", (name) =
               "k8s-hpa-in-production at <env>-workloads/cluster-autoscaler/release",
               "k8s-hpa-in-production at <env>-workloads/metrics-server/release",
               "k8s-hpa-in-production at <env>-workloads/log-collector/release",
+              "k8s-hpa-in-production at <env>-workloads/jaeger/release",
               "k8s-pdb-in-production at <env>-workloads/log-collector/release",
               "k8s-hpa-in-production at <env>-workloads/monitoring/release",
               "k8s-hpa-in-production at <env>-workloads/external-dns/release",
