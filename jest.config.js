@@ -5,6 +5,9 @@ const transform = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // every core (Jest's default leaves one for itself: one worker on a 2-core CI machine); the
+  // suites use free ports and temporary folders of their own, so they run side by side
+  maxWorkers: "100%",
   projects: [
     {
       displayName: "unit",

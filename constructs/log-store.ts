@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { JAEGER_INDEX_PREFIX } from "./private/log-names";
 import { OpensearchDomain } from "@cdktf/provider-aws/lib/opensearch-domain";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -549,8 +550,7 @@ export function logIndexPrefix(environmentName: string): string {
   return `logs-${environmentName}`;
 }
 
-/** The prefix of Jaeger's indexes (its default `jaeger-span-*`, `jaeger-service-*`, ...). */
-export const JAEGER_INDEX_PREFIX = "jaeger";
+export { JAEGER_INDEX_PREFIX };
 
 /** Fluent Bit: bulk-indexes into the environment's log indexes, nothing else. */
 export function logWriterAccess(environmentName: string): LogStoreAccess {

@@ -17,3 +17,6 @@ export const LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT = {
 
 /** Jaeger's service account (the traces add-on runs Jaeger as it). */
 export const JAEGER_SERVICE_ACCOUNT = { namespace: "monitoring", name: "jaeger" } as const;
+
+/** The prefix of Jaeger's indexes (its default `jaeger-span-*`, `jaeger-service-*`, ...). */
+export const JAEGER_INDEX_PREFIX = "jaeger";

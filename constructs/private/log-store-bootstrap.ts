@@ -6,6 +6,7 @@
  */
 import type { Tier } from "../types";
 import type { Problem } from "./validation";
+import { JAEGER_INDEX_PREFIX } from "./log-names";
 
 /** Days a daily log index is kept when `retentionDays` is not given. */
 export function defaultLogIndexRetentionDays(tier: Tier): number {
@@ -114,12 +115,12 @@ export function logStoreBootstrapPlan(
   const days = options.retentionDays ?? defaultLogIndexRetentionDays(options.tier);
   const items: LogStoreBootstrapItem[] = [];
 
-  items.push({
+  const retention = (id: string, indexes: string, what: string): LogStoreBootstrapItem => ({
     kind: "ism-policy",
-    path: `/_plugins/_ism/policies/${prefix}-retention`,
+    path: `/_plugins/_ism/policies/${id}`,
     body: {
       policy: {
-        description: `Deletes the daily log indexes of ${env} ${days} days after they are created`,
+        description: `Deletes the daily ${what} indexes of ${env} ${days} days after they are created`,
         default_state: "hot",
         states: [
           {
@@ -129,10 +130,14 @@ export function logStoreBootstrapPlan(
           },
           { name: "delete", actions: [{ delete: {} }], transitions: [] },
         ],
-        ism_template: [{ index_patterns: [pattern], priority: 100 }],
+        ism_template: [{ index_patterns: [indexes], priority: 100 }],
       },
     },
   });
+  items.push(retention(`${prefix}-retention`, pattern, "log"));
+  // Jaeger's daily jaeger-span-* and jaeger-service-* indexes (its own index cleaner knows only
+  // basic auth): kept as long as the logs
+  items.push(retention(`${JAEGER_INDEX_PREFIX}-retention`, `${JAEGER_INDEX_PREFIX}-*`, "trace"));
 
   items.push({
     kind: "index-template",

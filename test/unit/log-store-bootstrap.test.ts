@@ -118,7 +118,7 @@ describe("the bootstrap script against a loopback OpenSearch API", () => {
     expect(fake.rejected).toEqual([]);
   });
 
-  test("a changed retention updates the ISM policy only, with its seq_no (no 409)", async () => {
+  test("a changed retention updates the two ISM policies only (logs, traces), with their seq_no (no 409)", async () => {
     await bootstrap(fake, logStoreBootstrapPlan(planOptions));
     const before = fake.requests.length;
     const { stdout } = await bootstrap(
@@ -130,6 +130,11 @@ describe("the bootstrap script against a loopback OpenSearch API", () => {
       expect.objectContaining({
         method: "PUT",
         path: "/_plugins/_ism/policies/logs-dev-retention",
+        query: { if_seq_no: "0", if_primary_term: "1" },
+      }),
+      expect.objectContaining({
+        method: "PUT",
+        path: "/_plugins/_ism/policies/jaeger-retention",
         query: { if_seq_no: "0", if_primary_term: "1" },
       }),
     ]);
@@ -233,6 +238,20 @@ describe("the plan: retention, templates, roles and saved objects", () => {
       item(prod, "/_plugins/_ism/policies/logs-prod-retention").policy.states[0].transitions[0]
         .conditions.min_index_age,
     ).toBe("30d");
+  });
+
+  test("Jaeger's daily indexes are kept as long as the logs (its own cleaner knows only basic auth)", () => {
+    for (const [plan, days] of [
+      [dev, "7d"],
+      [prod, "30d"],
+    ] as const) {
+      const ism = item(plan, "/_plugins/_ism/policies/jaeger-retention").policy;
+      expect(ism.ism_template).toEqual([{ index_patterns: ["jaeger-*"], priority: 100 }]);
+      expect(ism.states[0].transitions).toEqual([
+        { state_name: "delete", conditions: { min_index_age: days } },
+      ]);
+      expect(ism.states[1]).toEqual({ name: "delete", actions: [{ delete: {} }], transitions: [] });
+    }
   });
 
   test("the index template maps podinfo's level, msg and ts, the namespace, app and colour", () => {
