@@ -12,7 +12,8 @@ import {
   databaseBootstrapScript,
   type DatabaseBootstrapEntry,
 } from "./private/database-bootstrap";
-import { isToken, ProblemList, throwIfProblems } from "./private/validation";
+import { ProblemList, throwIfProblems } from "./private/validation";
+import { bootstrapJobProblems } from "./private/bootstrap-job";
 
 export type { DatabaseBootstrapEntry } from "./private/database-bootstrap";
 
@@ -82,25 +83,7 @@ export class DatabaseBootstrap extends Construct {
     super(scope, id);
     const problems = new ProblemList();
     problems.addAll(databaseBootstrapProblems(props.databases));
-    if (props.timeoutSeconds !== undefined) {
-      problems.check(
-        Number.isInteger(props.timeoutSeconds) &&
-          props.timeoutSeconds >= 60 &&
-          props.timeoutSeconds <= 3600,
-        "timeoutSeconds",
-        props.timeoutSeconds,
-        "an integer number of seconds from 60 to 3600",
-      );
-    }
-    if (props.image !== undefined && !isToken(props.image)) {
-      problems.check(
-        /^[^\s:@]+(:[\w.-]+)(@sha256:[0-9a-f]{64})?$/.test(props.image) &&
-          !props.image.endsWith(":latest"),
-        "image",
-        props.image,
-        "an image with a pinned tag (and optionally a digest), such as postgres:17.6-alpine3.22",
-      );
-    }
+    bootstrapJobProblems(problems, props, "postgres:17.6-alpine3.22");
     throwIfProblems(this, problems.problems);
 
     const namespaceName = props.namespace ?? "platform";

@@ -4,8 +4,13 @@ import { dependable, Fn, type ITerraformDependable } from "cdktf";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
-import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
-import { AWS_REGION, DNS_LABEL, HOST_NAME, IAM_ROLE_ARN } from "./private/patterns";
+import {
+  addonRelease,
+  checkChartVersion,
+  checkNamespace,
+  checkPattern,
+} from "./private/addon-release";
+import { AWS_REGION, HOST_NAME, IAM_ROLE_ARN } from "./private/patterns";
 import {
   restrictedPodSecurityContext,
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
@@ -117,15 +122,7 @@ export function validateJaegerProps(props: JaegerProps): Problem[] {
     IAM_ROLE_ARN,
     "an IAM role ARN such as arn:aws:iam::123456789012:role/dev-jaeger",
   );
-  if (props.namespace !== undefined) {
-    checkPattern(
-      p,
-      "namespace",
-      props.namespace,
-      DNS_LABEL,
-      "a DNS-1123 label: 1-63 lowercase letters, digits and '-'",
-    );
-  }
+  checkNamespace(p, props.namespace);
   checkChartVersion(p, props.chartVersion);
   return [...p.problems];
 }

@@ -13,6 +13,7 @@ import {
 } from "./private/log-store-bootstrap";
 import { LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT } from "./private/log-names";
 import { isToken, ProblemList, throwIfProblems } from "./private/validation";
+import { bootstrapJobProblems } from "./private/bootstrap-job";
 import type { Tier } from "./types";
 
 export {
@@ -100,25 +101,7 @@ export class LogStoreBootstrap extends Construct {
     literalArn("writerRoleArn", props.writerRoleArn);
     literalArn("tracingRoleArn", props.tracingRoleArn);
     props.readerArns.forEach((arn, i) => literalArn(`readerArns[${i}]`, arn));
-    if (props.timeoutSeconds !== undefined) {
-      problems.check(
-        Number.isInteger(props.timeoutSeconds) &&
-          props.timeoutSeconds >= 60 &&
-          props.timeoutSeconds <= 3600,
-        "timeoutSeconds",
-        props.timeoutSeconds,
-        "an integer number of seconds from 60 to 3600",
-      );
-    }
-    if (props.image !== undefined && !isToken(props.image)) {
-      problems.check(
-        /^[^\s:@]+(:[\w.-]+)(@sha256:[0-9a-f]{64})?$/.test(props.image) &&
-          !props.image.endsWith(":latest"),
-        "image",
-        props.image,
-        "an image with a pinned tag (and optionally a digest), such as node:22.20.0-alpine3.22",
-      );
-    }
+    bootstrapJobProblems(problems, props, "node:22.20.0-alpine3.22");
     throwIfProblems(this, problems.problems);
 
     this.plan = logStoreBootstrapPlan({

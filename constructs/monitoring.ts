@@ -3,14 +3,13 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
-import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
 import {
-  AWS_REGION,
-  DNS_LABEL,
-  DNS_SUBDOMAIN,
-  IAM_ROLE_ARN,
-  SNS_TOPIC_ARN,
-} from "./private/patterns";
+  addonRelease,
+  checkChartVersion,
+  checkNamespace,
+  checkPattern,
+} from "./private/addon-release";
+import { AWS_REGION, DNS_SUBDOMAIN, IAM_ROLE_ARN, SNS_TOPIC_ARN } from "./private/patterns";
 import {
   DEFAULT_HTTP_METRICS,
   DEFAULT_THRESHOLDS,
@@ -299,15 +298,7 @@ export function validateMonitoringProps(props: MonitoringProps): Problem[] {
     }
   }
   checkPattern(p, "region", props.region, AWS_REGION, "an AWS region such as eu-west-1");
-  if (props.namespace !== undefined) {
-    checkPattern(
-      p,
-      "namespace",
-      props.namespace,
-      DNS_LABEL,
-      "a DNS-1123 label: 1-63 lowercase letters, digits and '-'",
-    );
-  }
+  checkNamespace(p, props.namespace);
   checkChartVersion(p, props.chartVersion);
   const t = props.alertThresholds ?? {};
   for (const key of ["httpErrorRatio", "cpuLimitRatio", "memoryLimitRatio"] as const) {

@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
 import { dependable, type ITerraformDependable } from "cdktf";
 import type { Release } from "@cdktf/provider-helm/lib/release";
-import { addonRelease, checkChartVersion, checkPattern } from "./private/addon-release";
-import { DNS_LABEL } from "./private/patterns";
+import { addonRelease, checkChartVersion, checkNamespace } from "./private/addon-release";
 import {
   restrictedPodSecurityContext,
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
@@ -79,15 +78,7 @@ export function validateOpenTelemetryCollectorProps(
   const p = new ProblemList();
   if (props.samplingRatio !== undefined)
     checkSamplingRatio(p, "samplingRatio", props.samplingRatio);
-  if (props.namespace !== undefined) {
-    checkPattern(
-      p,
-      "namespace",
-      props.namespace,
-      DNS_LABEL,
-      "a DNS-1123 label: 1-63 lowercase letters, digits and '-'",
-    );
-  }
+  checkNamespace(p, props.namespace);
   checkChartVersion(p, props.chartVersion);
   if (props.backend !== undefined) {
     p.checkValue(

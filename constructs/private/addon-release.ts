@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { renderValues, type HelmValues } from "./helm-values";
 import type { ProblemList } from "./validation";
+import { DNS_LABEL } from "./patterns";
 
 /** An exact chart version: no ranges, no `latest`, no leading `v` (Helm chart versions are bare semver). */
 export const EXACT_CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -16,6 +17,18 @@ export function checkPattern(
   expected: string,
 ): void {
   p.checkValue(value, (v) => typeof v === "string" && pattern.test(v), field, expected);
+}
+
+/** Adds a problem when an explicit `namespace` of an add-on is not a DNS-1123 label. */
+export function checkNamespace(p: ProblemList, value: string | undefined): void {
+  if (value === undefined) return;
+  checkPattern(
+    p,
+    "namespace",
+    value,
+    DNS_LABEL,
+    "a DNS-1123 label: 1-63 lowercase letters, digits and '-'",
+  );
 }
 
 /** Adds a problem when an explicit chart version is not an exact version. */
