@@ -5,6 +5,8 @@
  * release tool's metric gate runs, so what a person sees is what the gate judges.
  */
 import { createHash } from "node:crypto";
+import type { DashboardGate } from "../dashboards";
+import type { AlertThresholds } from "./monitoring-rules";
 import {
   colourSeriesQueries,
   httpQueries,
@@ -82,29 +84,7 @@ export const DASHBOARD_FOLDERS = {
 export type DashboardKind = keyof typeof DASHBOARD_FOLDERS;
 
 /** The runbook thresholds the Application dashboard draws (the alert rules' values). */
-export interface DashboardThresholds {
-  readonly httpErrorRatio: number;
-  readonly latencyP95Seconds: number;
-  readonly cpuLimitRatio: number;
-  readonly memoryLimitRatio: number;
-  readonly restartsIn15m: number;
-}
-
-/** What the metric gate judges an app's canary by (its `gates.metrics` settings). */
-export interface GateSettings {
-  /** Maximum canary error rate (0-1). */
-  readonly maxErrorRate: number;
-  /** Maximum canary p95 latency, seconds. */
-  readonly maxP95Seconds: number;
-  /** Fewest requests per colour the gate judges. */
-  readonly minRequests: number;
-  /** How much the canary's error rate may exceed stable's (0-1). */
-  readonly relativeErrorRate: number;
-  /** How many times stable's p95 the canary's may be. */
-  readonly relativeP95: number;
-  /** Whether the gate fails the release (`enforce`) or only reports (`observe`). */
-  readonly mode: "enforce" | "observe";
-}
+export type DashboardThresholds = Required<AlertThresholds>;
 
 /** One app, as the dashboards see it. */
 export interface DashboardApp {
@@ -117,7 +97,7 @@ export interface DashboardApp {
   /** The bake window after each canary step, seconds (the gate's query range). */
   readonly bakeSeconds: number;
   /** The metric gate's settings; undefined when the gate is off. */
-  readonly gate?: GateSettings;
+  readonly gate?: DashboardGate;
 }
 
 /** The cluster's parts the System dashboard shows. */
