@@ -368,6 +368,12 @@ export interface RolloutScript {
   readonly stall?: boolean;
   /** Give up like the real controller after `progressDeadlineSeconds`. */
   readonly progressDeadlineExceeded?: boolean;
+  /**
+   * Awaited after each status change before the rollout moves on (until the controller stops):
+   * a test makes it wait until the status was read, so no state is missed however slow the
+   * machine is. @default the next step follows after `stepMs`
+   */
+  readonly afterStep?: () => Promise<void>;
 }
 
 /**
@@ -381,6 +387,8 @@ export function startDeploymentController(
   stepMs = 5,
 ): RunningController {
   let stopped = false;
+  let stop: () => void = () => undefined;
+  const stoppedSignal = new Promise<void>((resolve) => (stop = resolve));
   const runs: Promise<void>[] = [];
   const rolling = new Set<string>();
   const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -405,6 +413,9 @@ export function startDeploymentController(
         });
       }
     };
+    const observed = async () => {
+      if (script.afterStep) await Promise.race([script.afterStep(), stoppedSignal]);
+    };
     const progressing = (status: string, reason: string, message: string) => ({
       type: "Progressing",
       status,
@@ -424,6 +435,7 @@ export function startDeploymentController(
         progressing("True", "ReplicaSetUpdated", `ReplicaSet "${name}-new" is progressing.`),
       ],
     });
+    await observed();
     for (let updated = 1; updated <= replicas; updated++) {
       await wait(stepMs);
       if (script.stall || script.progressDeadlineExceeded) {
@@ -450,6 +462,7 @@ export function startDeploymentController(
         availableReplicas: last ? replicas : replicas,
         unavailableReplicas: 0,
       });
+      await observed();
     }
     await wait(stepMs);
     set({
@@ -474,6 +487,7 @@ export function startDeploymentController(
   return {
     stop() {
       stopped = true;
+      stop();
       unsubscribe();
     },
     async settled() {

@@ -53,6 +53,14 @@ afterEach(async () => {
   await fake.stop();
 });
 
+/** Resolves once the Deployment is read (GET) again after this call. */
+async function readAgain(name: string): Promise<void> {
+  const path = new RegExp(`/deployments/${name}$`);
+  const before = fake.requestsTo("GET", path).length;
+  while (fake.requestsTo("GET", path).length <= before)
+    await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 const roll = (script: (name: string) => RolloutScript = () => ({})) => {
   controller = startDeploymentController(fake, (d) => script(d.metadata.name));
 };
@@ -67,7 +75,9 @@ const options = (more = {}) => ({
 
 describe("restartDeployments", () => {
   test("patches the colour's Deployments like kubectl rollout restart and waits for the rollouts", async () => {
-    roll();
+    // each status the controller sets is read before it moves on: the intermediate states below
+    // are seen however busy the machine is
+    roll((name) => ({ afterStep: () => readAgain(name) }));
     const names = await restartDeployments(
       fake.access(),
       "web",
