@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import type { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { NamespaceSecrets } from "./namespace-secrets";
@@ -13,7 +13,7 @@ import {
   type DatabaseBootstrapEntry,
 } from "./private/database-bootstrap";
 import { ProblemList, throwIfProblems } from "./private/validation";
-import { bootstrapJobProblems } from "./private/bootstrap-job";
+import { bootstrapJob, bootstrapJobProblems } from "./private/bootstrap-job";
 
 export type { DatabaseBootstrapEntry } from "./private/database-bootstrap";
 
@@ -140,62 +140,37 @@ export class DatabaseBootstrap extends Construct {
       valueFrom: { secretKeyRef: { name: MASTER_SECRET, key } },
     });
     const timeout = props.timeoutSeconds ?? 600;
-    this.job = new JobV1(this, "job", {
-      metadata: { name: this.jobName, namespace, labels },
-      spec: {
-        // the Secret may lag a rotation by one refresh: a few retries ride it out
-        backoffLimit: 4,
-        activeDeadlineSeconds: timeout,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: "Never",
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: String(POSTGRES_UID),
-              runAsGroup: String(POSTGRES_UID),
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            container: [
-              {
-                name: "psql",
-                image: props.image ?? DEFAULT_BOOTSTRAP_IMAGE,
-                command: ["psql", "-v", "ON_ERROR_STOP=1", "-f", "/bootstrap/bootstrap.sql"],
-                env: [
-                  { name: "PGHOST", value: props.host },
-                  { name: "PGPORT", value: String(props.port ?? 5432) },
-                  { name: "PGDATABASE", value: props.maintenanceDatabase ?? "postgres" },
-                  { name: "PGUSER", ...fromMaster("username") },
-                  { name: "PGPASSWORD", ...fromMaster("password") },
-                  { name: "PGSSLMODE", value: "require" },
-                  { name: "PGCONNECT_TIMEOUT", value: "10" },
-                  { name: "PGAPPNAME", value: this.jobName },
-                ],
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                resources: {
-                  requests: { cpu: "50m", memory: "64Mi" },
-                  limits: { cpu: "500m", memory: "128Mi" },
-                },
-                volumeMount: [
-                  { name: "script", mountPath: "/bootstrap", readOnly: true },
-                  { name: "tmp", mountPath: "/tmp" },
-                ],
-              },
-            ],
-            volume: [
-              { name: "script", configMap: { name: this.jobName } },
-              { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
-            ],
-          },
-        },
+    this.job = bootstrapJob(this, {
+      name: this.jobName,
+      namespace,
+      labels,
+      timeoutSeconds: timeout,
+      // the Secret may lag a rotation by one refresh: a few retries ride it out
+      backoffLimit: 4,
+      uid: POSTGRES_UID,
+      container: {
+        name: "psql",
+        image: props.image ?? DEFAULT_BOOTSTRAP_IMAGE,
+        command: ["psql", "-v", "ON_ERROR_STOP=1", "-f", "/bootstrap/bootstrap.sql"],
+        env: [
+          { name: "PGHOST", value: props.host },
+          { name: "PGPORT", value: String(props.port ?? 5432) },
+          { name: "PGDATABASE", value: props.maintenanceDatabase ?? "postgres" },
+          { name: "PGUSER", ...fromMaster("username") },
+          { name: "PGPASSWORD", ...fromMaster("password") },
+          { name: "PGSSLMODE", value: "require" },
+          { name: "PGCONNECT_TIMEOUT", value: "10" },
+          { name: "PGAPPNAME", value: this.jobName },
+        ],
+        volumeMount: [
+          { name: "script", mountPath: "/bootstrap", readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
       },
-      waitForCompletion: true,
-      timeouts: { create: `${timeout + 60}s`, update: `${timeout + 60}s` },
+      volume: [
+        { name: "script", configMap: { name: this.jobName } },
+        { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+      ],
       dependsOn: [configMap, this.masterSecret.release],
     });
   }

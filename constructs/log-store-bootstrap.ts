@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import type { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import {
   logStoreBootstrapPlan,
@@ -13,7 +13,7 @@ import {
 } from "./private/log-store-bootstrap";
 import { LOG_STORE_BOOTSTRAP_SERVICE_ACCOUNT } from "./private/log-names";
 import { isToken, ProblemList, throwIfProblems } from "./private/validation";
-import { bootstrapJobProblems } from "./private/bootstrap-job";
+import { bootstrapJob, bootstrapJobProblems } from "./private/bootstrap-job";
 import type { Tier } from "./types";
 
 export {
@@ -146,56 +146,29 @@ export class LogStoreBootstrap extends Construct {
     });
 
     const timeout = props.timeoutSeconds ?? 900;
-    this.job = new JobV1(this, "job", {
-      metadata: { name: this.jobName, namespace, labels },
-      spec: {
-        // the script retries inside one run; a pod lost with its node gets one more
-        backoffLimit: 1,
-        activeDeadlineSeconds: timeout,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: "Never",
-            serviceAccountName: serviceAccount.metadata.name,
-            // IRSA's web identity token is projected by the EKS pod identity webhook; the
-            // Kubernetes API token is not needed
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: String(NODE_UID),
-              runAsGroup: String(NODE_UID),
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            container: [
-              {
-                name: "bootstrap",
-                image: props.image ?? DEFAULT_LOG_STORE_BOOTSTRAP_IMAGE,
-                command: ["node", "/bootstrap/bootstrap.cjs", "/bootstrap/plan.json"],
-                env: [
-                  { name: "OPENSEARCH_URL", value: `https://${props.endpoint}` },
-                  { name: "AWS_REGION", value: props.region },
-                  { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
-                  { name: "BOOTSTRAP_RETRIES", value: "60" },
-                  { name: "BOOTSTRAP_RETRY_DELAY_MS", value: "10000" },
-                ],
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                resources: {
-                  requests: { cpu: "50m", memory: "64Mi" },
-                  limits: { cpu: "500m", memory: "128Mi" },
-                },
-                volumeMount: [{ name: "bootstrap", mountPath: "/bootstrap", readOnly: true }],
-              },
-            ],
-            volume: [{ name: "bootstrap", configMap: { name: this.jobName } }],
-          },
-        },
+    this.job = bootstrapJob(this, {
+      name: this.jobName,
+      namespace,
+      labels,
+      timeoutSeconds: timeout,
+      // the script retries inside one run; a pod lost with its node gets one more
+      backoffLimit: 1,
+      uid: NODE_UID,
+      serviceAccountName: serviceAccount.metadata.name,
+      container: {
+        name: "bootstrap",
+        image: props.image ?? DEFAULT_LOG_STORE_BOOTSTRAP_IMAGE,
+        command: ["node", "/bootstrap/bootstrap.cjs", "/bootstrap/plan.json"],
+        env: [
+          { name: "OPENSEARCH_URL", value: `https://${props.endpoint}` },
+          { name: "AWS_REGION", value: props.region },
+          { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
+          { name: "BOOTSTRAP_RETRIES", value: "60" },
+          { name: "BOOTSTRAP_RETRY_DELAY_MS", value: "10000" },
+        ],
+        volumeMount: [{ name: "bootstrap", mountPath: "/bootstrap", readOnly: true }],
       },
-      waitForCompletion: true,
-      timeouts: { create: `${timeout + 60}s`, update: `${timeout + 60}s` },
+      volume: [{ name: "bootstrap", configMap: { name: this.jobName } }],
       dependsOn: [configMap, serviceAccount],
     });
   }
