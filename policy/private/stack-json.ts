@@ -6,8 +6,8 @@
  * throws the result away; `TerraformStack.toTerraform()` then resolves every element again, merges
  * the fragments and resolves the merged document a third time. Here the preparing resolution is
  * kept and is what the JSON is built from, and each resolution hands cdktf only the parts that
- * hold a token: the merged document is walked, and only what still holds one (stack overrides
- * given with `addOverride`) is resolved.
+ * hold a token. The merged document is walked again only when the stack has overrides (given with
+ * `addOverride` on the stack), the one part of it not resolved yet.
  *
  * {@link prepareStack} and {@link stackJson} are `TerraformStack.prepareStack` and
  * `TerraformStack.toTerraform` of node_modules/cdktf/lib/terraform-stack.js (0.21.0), step for
@@ -261,7 +261,8 @@ export function stackJson(stack: TerraformStack, fragments: PreparedFragments): 
       : {}),
   };
   const elements = terraformElements(stack);
-  for (const element of elements) deepMerge(metadata, resolve(stack, element.toMetadata()));
+  for (const element of elements)
+    deepMerge(metadata, resolveRest(stack, element.toMetadata(), false));
   const outputs = {};
   for (const item of elements) {
     if (!TerraformOutput.isTerraformOutput(item)) continue;
@@ -280,6 +281,12 @@ export function stackJson(stack: TerraformStack, fragments: PreparedFragments): 
       tf,
       fragments.has(element) ? fragments.get(element) : resolve(stack, element.toTerraform()),
     );
-  deepMerge(tf, rawOverrides);
-  return resolveRest(stack, tf, false);
+  if (Object.keys(rawOverrides).length > 0) {
+    deepMerge(tf, rawOverrides);
+    return resolveRest(stack, tf, false);
+  }
+  // without stack overrides every part is resolved already (a resolution resolves again to
+  // itself): only "//" is walked, which drops its `undefined` members as cdktf's last pass does
+  tf["//"] = resolveRest(stack, tf["//"], false, ["//"]);
+  return tf;
 }
