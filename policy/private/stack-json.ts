@@ -281,12 +281,46 @@ export function stackJson(stack: TerraformStack, fragments: PreparedFragments): 
       tf,
       fragments.has(element) ? fragments.get(element) : resolve(stack, element.toTerraform()),
     );
-  if (Object.keys(rawOverrides).length > 0) {
-    deepMerge(tf, rawOverrides);
-    return resolveRest(stack, tf, false);
-  }
-  // without stack overrides every part is resolved already (a resolution resolves again to
-  // itself): only "//" is walked, which drops its `undefined` members as cdktf's last pass does
+  deepMerge(tf, rawOverrides);
+  // cdktf resolves the merged document once more; every part of it is resolved already (and a
+  // resolution resolves again to itself) but "//" (whose `undefined` members that pass drops) and
+  // what the stack's overrides put there: only those are walked
   tf["//"] = resolveRest(stack, tf["//"], false, ["//"]);
-  return tf;
+  return resolveOverridden(stack, tf, rawOverrides, []);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  !Array.isArray(value) &&
+  isPlainObject(value) &&
+  !Tokenization.isResolvable(value);
+
+/**
+ * `resolveRest(stack, value, false, prefix)` of a merged document whose parts are all resolved
+ * but those `overrides` (merged into it with cdktf's `deepMerge`) put there: it descends only along
+ * the overrides' keys and resolves each value an override gave in full.
+ */
+function resolveOverridden(
+  stack: TerraformStack,
+  value: unknown,
+  overrides: unknown,
+  prefix: string[],
+): unknown {
+  if (!isRecord(value) || !isRecord(overrides) || prefix.length > MAX_DEPTH)
+    return resolveRest(stack, value, false, prefix);
+  if (Object.keys(value).some(stringHoldsToken)) return resolveRest(stack, value, false, prefix);
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(overrides)) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue; // an `undefined` removed it
+    const item = value[key];
+    prefix.push(key);
+    const resolved = resolveOverridden(stack, item, overrides[key], prefix);
+    prefix.pop();
+    if (resolved === item && resolved !== undefined) continue;
+    copy ??= { ...value };
+    if (resolved === undefined) delete copy[key];
+    else copy[key] = resolved;
+  }
+  return copy ?? value;
 }

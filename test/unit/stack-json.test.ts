@@ -118,6 +118,12 @@ function edgeCases(withAspect: boolean): App {
     plain: [1, "two", undefined, { three: 3 }],
   });
   bucket.addOverride("lifecycle.ignore_changes", ["tags"]);
+  // stack overrides reaching into a resource: a member removed, an array extended with a token,
+  // and a token as a key (the only parts of the merged document resolved again)
+  const address = `resource.aws_s3_bucket.${bucket.friendlyUniqueId}`;
+  producer.addOverride(`${address}.tags.number`, undefined);
+  producer.addOverride(`${address}.lifecycle.ignore_changes`, [names.stringValue]);
+  producer.addOverride("locals.keyed", { [bucket.bucket]: "by token", plain: topic.arn });
   if (withAspect) Aspects.of(producer).add(new TagBuckets());
 
   const consumer = new TerraformStack(app, "consumer");
