@@ -34,6 +34,10 @@ import {
   Token,
   Tokenization,
 } from "cdktf";
+import {
+  containsNumberListTokenElement,
+  containsStringListTokenElement,
+} from "cdktf/lib/tokens/private/encoding";
 import { resolve as cdktfResolve } from "cdktf/lib/tokens/private/resolve";
 import { deepMerge } from "cdktf/lib/util";
 
@@ -144,7 +148,7 @@ function stringHoldsToken(value: string): boolean {
 const numberIsToken = (value: number) =>
   value === Token.NUMBER_MAP_TOKEN_VALUE || Token.isUnresolved(value);
 
-/** Whether an array element makes resolve treat the array as a list token. */
+/** Whether an array element holds a token (the cheap test before cdktf's list-token tests). */
 const elementIsToken = (x: unknown) =>
   (typeof x === "string" && stringHoldsToken(x)) ||
   (typeof x === "number" && (numberIsToken(x) || Token.isUnresolved([x])));
@@ -207,7 +211,13 @@ function resolveRest(
   if (value === null || value instanceof Date) return value;
   if (prefix.length > MAX_DEPTH) return cdktf(); // cdktf's circular-reference error
   if (Array.isArray(value)) {
-    if (value.some(elementIsToken)) return cdktf();
+    // a list token among the elements makes cdktf resolve the array as a list; else it resolves
+    // each element at its index, as here
+    if (
+      value.some(elementIsToken) &&
+      (containsStringListTokenElement(value) || containsNumberListTokenElement(value))
+    )
+      return cdktf();
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];

@@ -112,6 +112,12 @@ function edgeCases(withAspect: boolean): App {
     delaySeconds: Token.asNumber(Fn.lengthOf(names.listValue)),
   });
   new TerraformLocal(producer, "joined", Fn.join(",", [bucket.id, topic.arn, "plain"]));
+  // arrays holding list tokens (resolved as lists) next to arrays holding plain tokens
+  new TerraformLocal(producer, "lists", {
+    strings: names.listValue,
+    numbers: Token.asNumberList(names.value),
+    mixed: [bucket.id, "plain", Token.asNumber(Fn.lengthOf(names.listValue))],
+  });
   producer.addOverride("terraform.backend.local.path", "producer.tfstate");
   producer.addOverride("check.edge", {
     assert: [{ condition: Fn.lengthOf(names.listValue), error_message: `bucket ${bucket.id}` }],
