@@ -3,6 +3,10 @@ const transform = {
   "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }],
 };
 
+// the synth commands the suites run build no startup snapshot in the background (bin/snapshot.cjs);
+// test/unit/synth-snapshot.test.ts turns it on for its own copies of the program
+process.env.PLATFORM_SYNTH_SNAPSHOT ??= "0";
+
 /** @type {import('jest').Config} */
 module.exports = {
   // every core (Jest's default leaves one for itself: one worker on a 2-core CI machine); the

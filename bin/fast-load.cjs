@@ -114,27 +114,11 @@ function stableStringify(value, space) {
 }
 
 /**
- * cdktf writes every stack's cdk.tf.json and the manifest with json-stable-stringify
- * (cdktf/lib/synthesize/synthesizer.js, lib/manifest.js: `stringify(json, { space: 2 })`), whose
- * generic code is a tenth of a synth. The package as cdktf resolves it is replaced by
- * {@link stableStringify} for calls with no option but `space`, and by itself (loaded then) for
- * any other call, provided its index.js is 1.3.0's; else nothing changes.
+ * json-stable-stringify's export as {@link stableStringify} for calls with no option but `space`,
+ * and as the real package (`loadReal()`, called then) for any other call.
  */
-function fastStableStringify() {
-  const from = dirname(require.resolve("cdktf/lib/synthesize/synthesizer.js"));
-  const path = require.resolve("json-stable-stringify", { paths: [from] });
-  if (require.cache[path]) return;
-  try {
-    if (createHash("sha256").update(readFileSync(path)).digest("hex") !== STABLE_STRINGIFY_SHA256)
-      return;
-  } catch {
-    return;
-  }
-  let real;
-  const stub = new Module(path);
-  stub.filename = path;
-  stub.loaded = true;
-  stub.exports = function stableStringifyFast(value, options) {
+function stableStringifyFor(loadReal) {
+  return function stableStringifyFast(value, options) {
     const space = options !== null && typeof options === "object" ? options.space || "" : "";
     const plain =
       arguments.length <= 2 &&
@@ -143,16 +127,45 @@ function fastStableStringify() {
           typeof options === "object" &&
           Object.keys(options).every((key) => key === "space") &&
           (typeof space === "string" || (Number.isSafeInteger(space) && space > 0))));
-    if (!plain) {
-      if (!real) {
-        delete require.cache[path];
-        real = require(path);
-        require.cache[path] = stub;
-      }
-      return Reflect.apply(real, this, arguments);
-    }
+    if (!plain) return Reflect.apply(loadReal(), this, arguments);
     return stableStringify(value, typeof space === "number" ? " ".repeat(space) : space);
   };
+}
+
+/** Whether `path` is json-stable-stringify 1.3.0's index.js, the code {@link stableStringify} replaces. */
+function isStableStringify130(path) {
+  try {
+    return (
+      createHash("sha256").update(readFileSync(path)).digest("hex") === STABLE_STRINGIFY_SHA256
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * cdktf writes every stack's cdk.tf.json and the manifest with json-stable-stringify
+ * (cdktf/lib/synthesize/synthesizer.js, lib/manifest.js: `stringify(json, { space: 2 })`), whose
+ * generic code is a tenth of a synth. The package as cdktf resolves it is replaced by
+ * {@link stableStringifyFor} (the real one loaded for a call with other options), provided its
+ * index.js is 1.3.0's; else nothing changes.
+ */
+function fastStableStringify() {
+  const from = dirname(require.resolve("cdktf/lib/synthesize/synthesizer.js"));
+  const path = require.resolve("json-stable-stringify", { paths: [from] });
+  if (require.cache[path] || !isStableStringify130(path)) return;
+  let real;
+  const stub = new Module(path);
+  stub.filename = path;
+  stub.loaded = true;
+  stub.exports = stableStringifyFor(() => {
+    if (!real) {
+      delete require.cache[path];
+      real = require(path);
+      require.cache[path] = stub;
+    }
+    return real;
+  });
   require.cache[path] = stub;
 }
 
@@ -351,6 +364,8 @@ function compileCache(path, { epoch } = {}) {
 module.exports = {
   compileCache,
   fastStableStringify,
+  isStableStringify130,
+  stableStringifyFor,
   lazyArchiver,
   stripInlineSourceMaps,
   noTokenStackTraces,

@@ -4,37 +4,11 @@
  * Tested on a copy of the program, so editing a source does not touch the repository.
  */
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENVIRONMENTS_DIR, REPO_ROOT } from "../helpers";
-
-const PROGRAM = [
-  "bin",
-  "main.ts",
-  "version.ts",
-  "config",
-  "constructs",
-  "policy",
-  "stacks",
-  "scripts",
-];
-
-function copyOfProgram(): string {
-  const dir = mkdtempSync(join(tmpdir(), "fast-synth-"));
-  for (const entry of PROGRAM)
-    cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
-  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  return dir;
-}
+import { copyOfProgram } from "../support/program-copy";
 
 function synth(dir: string, args: string[] = []) {
   const cwd = mkdtempSync(join(tmpdir(), "fast-synth-run-"));
@@ -51,7 +25,7 @@ function synth(dir: string, args: string[] = []) {
 }
 
 test("builds everything once, then nothing; an edited source is rebuilt alone and takes effect; a removed one loses its output", () => {
-  const dir = copyOfProgram();
+  const dir = copyOfProgram("fast-synth-");
   /** PLATFORM_SYNTH_VERBOSE's line: files transpiled, modules from the load cache or compiled. */
   const counts = (stderr: string) => {
     const m =
@@ -110,17 +84,17 @@ test("builds everything once, then nothing; an edited source is rebuilt alone an
   expect(existsSync(join(dir, ".build/synth/scripts/lib/unused.js"))).toBe(false);
 }, 120_000);
 
-test("--main runs main.ts (cdktf.json's app): the same stacks, for cdktf's own CLI", () => {
-  const dir = copyOfProgram();
+test("--main runs main.ts (cdktf.json's app, through bin/synth.sh): the same stacks, for cdktf's own CLI", () => {
+  const dir = copyOfProgram("fast-synth-");
   const result = synth(dir, ["--main"]);
   expect(result.status).toBe(0);
   expect(JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8")).app).toBe(
-    "node bin/synth.cjs --main",
+    "sh bin/synth.sh --main",
   );
 }, 120_000);
 
 test("a source that does not parse stops with its name and writes no stack", () => {
-  const dir = copyOfProgram();
+  const dir = copyOfProgram("fast-synth-");
   writeFileSync(join(dir, "stacks/settings.ts"), "export const broken = ;\n");
   const result = synth(dir);
   expect(result.status).toBe(1);
@@ -129,7 +103,7 @@ test("a source that does not parse stops with its name and writes no stack", () 
 }, 120_000);
 
 test("environment files are parsed once: an unchanged file is read back from .build/synth/.yaml-cache, an edited one is parsed and checked again", () => {
-  const dir = copyOfProgram();
+  const dir = copyOfProgram("fast-synth-");
   const environments = mkdtempSync(join(tmpdir(), "fast-synth-env-"));
   cpSync(ENVIRONMENTS_DIR, environments, { recursive: true });
   const run = () => {
