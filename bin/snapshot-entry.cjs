@@ -92,8 +92,11 @@ function warmUp(environmentDirectory) {
 /** Why the snapshot cannot run this synth (undefined when it can). */
 function unusable() {
   if (!snapshot.snapshotsEnabled()) return "PLATFORM_SYNTH_SNAPSHOT=0 or CI";
+  // any node option but a profiler's gets the program as Node loads it (source maps, a preload, an
+  // inspector, a loader)
   const options = process.execArgv.filter(
-    (flag, i, all) => !flag.startsWith("--snapshot-blob") && all[i - 1] !== "--snapshot-blob",
+    (flag, i, all) =>
+      !/^--(snapshot-blob|cpu-prof|heap-prof)/.test(flag) && all[i - 1] !== "--snapshot-blob",
   );
   if (options.length > 0) return `node options ${options.join(" ")}`;
   const meta = snapshot.freshSnapshot();

@@ -6,6 +6,10 @@
 # Without a snapshot, with PLATFORM_SYNTH_SNAPSHOT=0, or with NODE_OPTIONS set (V8 flags there
 # do not match the snapshot's), bin/synth.cjs runs directly.
 bin=${0%/*}
+# Node 20 parses every certificate of NODE_EXTRA_CA_CERTS as it starts (80 ms for Debian's bundle
+# on our 2-core machine), whether or not the process opens a TLS connection. A synth never does
+# (test/unit/synth-snapshot.test.ts checks that it loads no TLS module), so it starts without.
+unset NODE_EXTRA_CA_CERTS
 blob="$bin/../.build/synth/snapshot/synth.blob"
 if [ -f "$blob" ] && [ "${PLATFORM_SYNTH_SNAPSHOT:-1}" != 0 ] && [ -z "${NODE_OPTIONS:-}" ]; then
   node --snapshot-blob "$blob" "$bin/synth.cjs" "$@"

@@ -175,7 +175,7 @@ test("not used when an environment variable read while the modules loaded has ch
     [
       "--snapshot-blob",
       join(dir, ".build/synth/snapshot/synth.blob"),
-      "--no-warnings",
+      "--enable-source-maps",
       join(dir, "bin/synth.cjs"),
     ],
     {
@@ -185,7 +185,7 @@ test("not used when an environment variable read while the modules loaded has ch
     },
   );
   expect(direct.status).toBe(0);
-  expect(NOT_USED.exec(direct.stderr)?.[1]).toBe("node options --no-warnings");
+  expect(NOT_USED.exec(direct.stderr)?.[1]).toBe("node options --enable-source-maps");
 }, 120_000);
 
 test("a snapshot this Node cannot load (exit 14) is skipped: the synth runs without it", () => {
@@ -228,3 +228,24 @@ test("each bundled module keeps its own __dirname and __filename, after its #! l
     '#!/usr/bin/env node\n\'use strict\';\nvar __dirname = "/x/y", __filename = "/x/y/z.js";\nrun(__filename, __dirname);\n',
   );
 });
+
+test("a synth loads no TLS or HTTP client module (so bin/synth.sh may start Node without NODE_EXTRA_CA_CERTS)", () => {
+  const dir = copyOfProgram("synth-snapshot-");
+  const probe = [
+    `process.argv.splice(1, 0, ${JSON.stringify(join(dir, "bin/synth.cjs"))});`,
+    `process.on("exit", () => process.stderr.write("modules: " + process.moduleLoadList.join(",") + "\\n"));`,
+    `require(process.argv[1]);`,
+  ].join("\n");
+  const result = spawnSync(process.execPath, ["-e", probe], {
+    cwd: mkdtempSync(join(tmpdir(), "synth-snapshot-run-")),
+    encoding: "utf8",
+    env: environment({ PLATFORM_SYNTH_SNAPSHOT: "0" }),
+  });
+  expect(result.status).toBe(0);
+  const modules = /^modules: (.*)$/m.exec(result.stderr)?.[1].split(",") ?? [];
+  expect(modules).toContain("NativeModule fs"); // the probe saw the module list
+  expect(modules.filter((m) => /^NativeModule (tls|https|http|http2|_tls_wrap)$/.test(m))).toEqual(
+    [],
+  );
+  expect(readFileSync(join(dir, "bin/synth.sh"), "utf8")).toMatch(/^unset NODE_EXTRA_CA_CERTS$/m);
+}, 60_000);
