@@ -18,7 +18,7 @@
  */
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
-const { randomBytes } = require("node:crypto");
+const { createHash, randomBytes } = require("node:crypto");
 const {
   closeSync,
   existsSync,
@@ -26,6 +26,7 @@ const {
   mkdtempSync,
   openSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -50,6 +51,19 @@ const LOCK = join(DIRECTORY, ".lock");
 const LOCK_EXPIRES_MS = 5 * 60 * 1000;
 const FORMAT = 1; // bump when what the snapshot holds changes: every snapshot is rebuilt
 
+/**
+ * What a snapshot is built from: the program (bin/program.cjs `programStamp`) and every file of
+ * bin/, which holds the code bundled with it (bin/synth.sh tests the same files for a newer one).
+ */
+function snapshotStamp(sources = programSources()) {
+  const hash = createHash("sha1").update(programStamp(sources));
+  for (const file of readdirSync(__dirname).sort()) {
+    const stat = statSync(join(__dirname, file));
+    if (stat.isFile()) hash.update(`\0bin/${file}\0${stat.size}:${stat.mtimeMs}`);
+  }
+  return hash.digest("base64");
+}
+
 /** Whether snapshots are used and built here (PLATFORM_SYNTH_SNAPSHOT=0 or CI: no). */
 function snapshotsEnabled(env = process.env) {
   return env.PLATFORM_SYNTH_SNAPSHOT !== "0" && !env.CI;
@@ -63,7 +77,7 @@ function freshSnapshot(sources = programSources()) {
   } catch {
     return undefined;
   }
-  if (meta.format !== FORMAT || meta.stamp !== programStamp(sources) || !existsSync(BLOB))
+  if (meta.format !== FORMAT || meta.stamp !== snapshotStamp(sources) || !existsSync(BLOB))
     return undefined;
   return meta;
 }
@@ -189,7 +203,7 @@ const warmUpEnvironments = () => resolve(process.env.PLATFORM_ENV_DIR ?? "enviro
 async function buildSnapshot(log = () => {}) {
   const started = Date.now();
   const { sources } = refresh();
-  const stamp = programStamp(sources);
+  const stamp = snapshotStamp(sources);
   const id = randomBytes(8).toString("hex");
   mkdirSync(DIRECTORY, { recursive: true });
   const work = mkdtempSync(join(DIRECTORY, ".build-"));

@@ -10,6 +10,7 @@
  * `.yaml-cache` (parsed environment files, config/load.ts `cacheParsedEnvironments`).
  */
 "use strict";
+const { createHash } = require("node:crypto");
 const { join } = require("node:path");
 const { OUT: out, refresh } = require("./program.cjs");
 
@@ -26,7 +27,20 @@ const {
   noTokenStackTraces,
   stripInlineSourceMaps,
 } = require("./fast-load.cjs");
-const loads = compileCache(join(out, ".load-cache"), { epoch });
+// V8 flags (in NODE_OPTIONS or node's own options) decide which code caches V8 accepts: one
+// cache for each set of options, so that runs with and without them do not undo each other
+const options = [
+  process.env.NODE_OPTIONS ?? "",
+  ...process.execArgv.filter(
+    (flag, i, all) => !flag.startsWith("--snapshot-blob") && all[i - 1] !== "--snapshot-blob",
+  ),
+]
+  .join(" ")
+  .trim();
+const cacheName = options
+  ? `.load-cache-${createHash("sha1").update(options).digest("hex").slice(0, 12)}`
+  : ".load-cache";
+const loads = compileCache(join(out, cacheName), { epoch });
 stripInlineSourceMaps();
 lazyArchiver();
 noTokenStackTraces();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ENVIRONMENTS_DIR, REPO_ROOT } from "../helpers";
 import { copyOfProgram } from "../support/program-copy";
 
-function synth(dir: string, args: string[] = []) {
+function synth(dir: string, args: string[] = [], extra: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), "fast-synth-run-"));
   return spawnSync(process.execPath, [join(dir, "bin/synth.cjs"), ...args], {
     cwd,
@@ -20,6 +20,7 @@ function synth(dir: string, args: string[] = []) {
       PLATFORM_ENV_DIR: ENVIRONMENTS_DIR,
       PLATFORM_OFFLINE: "1",
       PLATFORM_SYNTH_VERBOSE: "1",
+      ...extra,
     },
   });
 }
@@ -82,6 +83,17 @@ test("builds everything once, then nothing; an edited source is rebuilt alone an
   rmSync(join(dir, "scripts/lib/unused.ts"));
   expect(synth(dir).status).toBe(0);
   expect(existsSync(join(dir, ".build/synth/scripts/lib/unused.js"))).toBe(false);
+}, 120_000);
+
+test("runs with V8 flags (NODE_OPTIONS) keep a load cache of their own: neither undoes the other's", () => {
+  const dir = copyOfProgram("fast-synth-");
+  const compiled = (result: { stderr: string }) =>
+    Number(/ (\d+) compiled,/.exec(result.stderr)?.[1] ?? NaN);
+  const flags = { NODE_OPTIONS: "--max-old-space-size=3000" };
+  expect(compiled(synth(dir))).toBeGreaterThan(400);
+  expect(compiled(synth(dir, [], flags))).toBeGreaterThan(400); // V8 rejects the other's code
+  expect(compiled(synth(dir, [], flags))).toBe(0);
+  expect(compiled(synth(dir))).toBe(0);
 }, 120_000);
 
 test("--main runs main.ts (cdktf.json's app, through bin/synth.sh): the same stacks, for cdktf's own CLI", () => {
