@@ -9,7 +9,7 @@
 const { createRequire } = require("node:module");
 const { mkdtempSync, rmSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
-const { join } = require("node:path");
+const { join, resolve } = require("node:path");
 const v8 = require("node:v8");
 
 const building = v8.startupSnapshot.isBuildingSnapshot();
@@ -99,6 +99,8 @@ function unusable() {
       !/^--(snapshot-blob|cpu-prof|heap-prof)/.test(flag) && all[i - 1] !== "--snapshot-blob",
   );
   if (options.length > 0) return `node options ${options.join(" ")}`;
+  if (resolve(process.argv[1] ?? "") !== join(program.ROOT, "bin", "synth.cjs"))
+    return `built for ${program.ROOT}`; // the folder was moved or copied
   const meta = snapshot.freshSnapshot();
   if (!meta) return "built from other sources (a source, the installed packages or Node changed)";
   if (meta.id !== SNAPSHOT_ID) return "its file was replaced";
@@ -108,16 +110,18 @@ function unusable() {
 }
 
 function main() {
+  const reason = unusable();
+  if (reason) {
+    if (process.env.PLATFORM_SYNTH_VERBOSE)
+      process.stderr.write(`synth: startup snapshot not used: ${reason}\n`);
+    // the synth as without a snapshot, the bin/synth.cjs bin/synth.sh named (which builds a new
+    // snapshot in the background)
+    createRequire(resolve(process.argv[1]))(resolve(process.argv[1]));
+    return;
+  }
   // eslint-disable-next-line no-global-assign -- the bundle's require: built-ins only until now
   require = createRequire(join(program.ROOT, "bin", "synth.cjs"));
   const verbose = Boolean(process.env.PLATFORM_SYNTH_VERBOSE);
-  const reason = unusable();
-  if (reason) {
-    if (verbose) process.stderr.write(`synth: startup snapshot not used: ${reason}\n`);
-    // the synth as without a snapshot (which builds a new one in the background)
-    require(join(program.ROOT, "bin", "synth.cjs"));
-    return;
-  }
   if (process.env.PLATFORM_SYNTH_STACK_TRACES) stackTrace.captureStackTrace = captureStackTrace;
   if (verbose)
     process.once("exit", () => process.stderr.write("synth: from the startup snapshot\n"));

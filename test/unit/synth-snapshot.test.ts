@@ -279,3 +279,15 @@ test("a synth loads no TLS or HTTP client module (so bin/synth.sh may start Node
   );
   expect(readFileSync(join(dir, "bin/synth.sh"), "utf8")).toMatch(/^unset NODE_EXTRA_CA_CERTS$/m);
 }, 60_000);
+
+test("a copied or moved checkout does not use the snapshot built for the old folder", () => {
+  const dir = copyOfProgram("synth-snapshot-");
+  buildSnapshot(dir);
+  const moved = mkdtempSync(join(tmpdir(), "synth-snapshot-moved-"));
+  // cp -a keeps every modification time to the nanosecond: nothing looks edited
+  expect(spawnSync("cp", ["-a", `${dir}/.`, moved]).status).toBe(0);
+  const result = synth(moved);
+  expect(result.status).toBe(0);
+  expect(NOT_USED.exec(result.stderr)?.[1]).toBe(`built for ${dir}`);
+  expect(result.stdout).toContain("Synthesized 6 stacks for 3 environments");
+}, 120_000);
