@@ -21,7 +21,10 @@ const { dirname, extname, join, relative } = require("node:path");
 const ROOT = join(__dirname, "..");
 /** The JavaScript mirror of the sources, and everything else made from them. */
 const OUT = join(ROOT, ".build", "synth");
-/** What the program is made of: TypeScript to transpile, and the files it reads by path (bin/synth.sh names them too). */
+/**
+ * What the program is made of: TypeScript to transpile, and the files it reads by path (bin/synth.sh
+ * names them too).
+ */
 const SOURCES = ["main.ts", "version.ts", "config", "constructs", "policy", "stacks", "scripts"];
 const MANIFEST = join(OUT, ".manifest.json");
 const CHARTS = join("constructs", "charts") + "/";

@@ -106,13 +106,12 @@ function takeLock() {
  */
 function rebuildInBackground(sources) {
   if (!snapshotsEnabled() || freshSnapshot(sources)) return false;
-  let esbuild;
   try {
-    esbuild = require.resolve("esbuild", { paths: [ROOT] });
+    require.resolve("esbuild", { paths: [ROOT] });
   } catch {
     return false; // an install without dev dependencies: no bundler, no snapshot
   }
-  if (!esbuild || !takeLock()) return false;
+  if (!takeLock()) return false;
   // the environments this synth read warm the snapshot up; V8 flags would be baked into it
   const env = { ...process.env, PLATFORM_ENV_DIR: warmUpEnvironments() };
   delete env.NODE_OPTIONS;
