@@ -19,6 +19,16 @@ const handler = require("../../constructs/functions/alarm-forwarder/index.cjs") 
 };
 
 const ROUTING_KEY = "routing-key-from-secrets-manager";
+/** The prod example's targets: what the construct writes into TARGETS, and what the handler reads. */
+const PROD_TARGETS = {
+  critical: { type: "pagerduty", secretId: "prod/monitoring/pagerduty", key: "routingKey" },
+  warning: {
+    type: "slack",
+    secretId: "prod/monitoring/slack",
+    key: "webhookUrl",
+    channel: "#alerts-prod",
+  },
+};
 const ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-database-free-storage-low";
 
 const alarmMessage = (name: string, state: string, arn = ALARM_ARN) =>
@@ -62,15 +72,7 @@ describe("the forwarder's handler", () => {
     };
     deps = {
       env: {
-        TARGETS: JSON.stringify({
-          critical: { type: "pagerduty", secretId: "prod/monitoring/pagerduty", key: "routingKey" },
-          warning: {
-            type: "slack",
-            secretId: "prod/monitoring/slack",
-            key: "webhookUrl",
-            channel: "#alerts-prod",
-          },
-        }),
+        TARGETS: JSON.stringify(PROD_TARGETS),
         SEVERITIES: JSON.stringify({
           "prod-database-free-storage-low": "critical",
           "prod-database-cpu-high": "warning",
@@ -174,15 +176,7 @@ describe("the forwarder in the prod infrastructure stack", () => {
       function_name: "prod-alarm-forwarder",
     });
     expect(fn.filename).toMatch(/^assets\/.*\/alarm-forwarder-[0-9a-f]{16}\.zip$/);
-    expect(JSON.parse(fn.environment.variables.TARGETS)).toEqual({
-      critical: { type: "pagerduty", secretId: "prod/monitoring/pagerduty", key: "routingKey" },
-      warning: {
-        type: "slack",
-        secretId: "prod/monitoring/slack",
-        key: "webhookUrl",
-        channel: "#alerts-prod",
-      },
-    });
+    expect(JSON.parse(fn.environment.variables.TARGETS)).toEqual(PROD_TARGETS);
     expect(JSON.parse(fn.environment.variables.SEVERITIES)).toEqual({
       "prod-database-cpu-high": "warning",
       "prod-database-free-storage-low": "critical",

@@ -28,7 +28,12 @@ import { Monitoring, type AlertReceivers } from "../../constructs/monitoring";
 import { ExternalSecretsOperator } from "../../constructs/external-secrets-operator";
 import { ALERTMANAGER_SECRETS_PATH } from "../../constructs/private/alertmanager-config";
 import { resources, synth, testStack } from "../helpers";
-import { ALARM_TOPIC, ALERTMANAGER_ROLE, PROD_RECEIVERS } from "../support/alert-receivers";
+import {
+  ALARM_TOPIC,
+  ALERTMANAGER_ROLE,
+  PROD_RECEIVERS,
+  SMTP_RECEIVERS,
+} from "../support/alert-receivers";
 import {
   amtool,
   startAlertmanager,
@@ -133,20 +138,6 @@ const SNS_ONLY: AlertReceivers = {
   warning: { type: "sns", topicArn: ALARM_TOPIC, roleArn: ALERTMANAGER_ROLE },
 };
 
-const SMTP: AlertReceivers = {
-  ...PROD_RECEIVERS,
-  info: {
-    type: "email",
-    smtp: {
-      to: "oncall@example.com",
-      from: "alerts@example.com",
-      smarthost: "email-smtp.eu-west-1.amazonaws.com:587",
-      username: "AKIAEXAMPLE",
-      password: { name: "prod/monitoring/smtp", key: "password" },
-    },
-  },
-};
-
 describe("amtool on the generated configuration", () => {
   const dir = mkdtempSync(join(tmpdir(), "amtool-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,7 +151,7 @@ describe("amtool on the generated configuration", () => {
   };
   const prod = write("prod", PROD_RECEIVERS);
   const snsOnly = write("sns", SNS_ONLY);
-  const smtp = write("smtp", SMTP);
+  const smtp = write("smtp", SMTP_RECEIVERS);
 
   test("every key and URL of the prod receivers is a mounted file", () => {
     expect(prod.files.sort()).toEqual(

@@ -28,25 +28,16 @@ import {
   type StackJson,
 } from "../helpers";
 import { renderPodinfo } from "../support/podinfo-chart";
+import { PODINFO_RELEASE } from "../support/podinfo-release";
 import { stringify } from "yaml";
 
 const BASE: BlueGreenReleaseProps = {
-  name: "web",
-  namespace: "web",
-  chart: { repository: "https://stefanprodan.github.io/podinfo", name: "podinfo" },
-  host: "app.example.com",
-  servicePort: 9898,
-  healthPath: "/healthz",
-  loadBalancerCidrs: ["10.30.128.0/22"],
-  tier: "development",
+  ...PODINFO_RELEASE,
   release: {
-    stable: "blue",
-    canaryWeight: 0,
-    blue: { version: "6.7.0", chart: "6.7.1", values: {}, config: { LOG_FORMAT: "json" } },
+    ...PODINFO_RELEASE.release,
+    blue: { ...PODINFO_RELEASE.release.blue, config: { LOG_FORMAT: "json" } },
     green: {
-      version: "6.7.1",
-      chart: "6.7.1",
-      values: {},
+      ...PODINFO_RELEASE.release.green,
       config: { LOG_FORMAT: "text", FEATURE_X: "on" },
       secrets: ["API_TOKEN"],
     },

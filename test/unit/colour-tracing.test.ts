@@ -15,26 +15,12 @@ import {
   type BlueGreenReleaseProps,
 } from "../../constructs/blue-green-release";
 import { renderPodinfo } from "../support/podinfo-chart";
+import { PODINFO_RELEASE } from "../support/podinfo-release";
 import { rejectionLines, resources, synth, testStack } from "../helpers";
 
 const ENDPOINT = "http://opentelemetry-collector.monitoring.svc.cluster.local:4317";
 
-const BASE: BlueGreenReleaseProps = {
-  name: "web",
-  namespace: "web",
-  chart: { repository: "https://stefanprodan.github.io/podinfo", name: "podinfo" },
-  host: "app.example.com",
-  servicePort: 9898,
-  healthPath: "/healthz",
-  loadBalancerCidrs: ["10.30.128.0/22"],
-  tier: "development",
-  release: {
-    stable: "blue",
-    canaryWeight: 0,
-    blue: { version: "6.7.0", chart: "6.7.1", values: {} },
-    green: { version: "6.7.1", chart: "6.7.1", values: {} },
-  },
-};
+const BASE = PODINFO_RELEASE;
 
 function colourValues(props: Partial<BlueGreenReleaseProps>) {
   const stack = testStack();

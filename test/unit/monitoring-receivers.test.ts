@@ -19,7 +19,12 @@ import {
 import { ExternalSecretsOperator } from "../../constructs/external-secrets-operator";
 import { resources, synth, testStack } from "../helpers";
 import { helmRunner, manifestObjects } from "../support/helm";
-import { ALARM_TOPIC, ALERTMANAGER_ROLE, PROD_RECEIVERS } from "../support/alert-receivers";
+import {
+  ALARM_TOPIC,
+  ALERTMANAGER_ROLE,
+  PROD_RECEIVERS,
+  SMTP_RECEIVERS,
+} from "../support/alert-receivers";
 
 const ROLE = ALERTMANAGER_ROLE;
 const TOPIC = ALARM_TOPIC;
@@ -230,19 +235,7 @@ describe("other receiver settings", () => {
   });
 
   test("e-mail through an SMTP relay reads its password from the mounted file (auth_password_file), STARTTLS required", () => {
-    const { config, named } = render({
-      ...PROD_RECEIVERS,
-      info: {
-        type: "email",
-        smtp: {
-          to: "oncall@example.com",
-          from: "alerts@example.com",
-          smarthost: "email-smtp.eu-west-1.amazonaws.com:587",
-          username: "AKIAEXAMPLE",
-          password: { name: "prod/monitoring/smtp", key: "password" },
-        },
-      },
-    });
+    const { config, named } = render(SMTP_RECEIVERS);
     expect(config.receivers.find((r: any) => r.name === "info")).toEqual({
       name: "info",
       email_configs: [
